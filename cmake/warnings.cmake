@@ -1,0 +1,18 @@
+# Strict warnings for recur's own code (tests, examples, benchmarks). Eigen, Catch2 and
+# Google Benchmark come in as system headers and are not warned about.
+add_library(recur_warnings INTERFACE)
+target_compile_options(recur_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor)
+option(RECUR_WERROR "Treat warnings as errors" OFF)
+if(RECUR_WERROR)
+  target_compile_options(recur_warnings INTERFACE -Werror)
+endif()
+
+add_library(recur_sanitize INTERFACE)
+if(RECUR_SANITIZE)
+  target_compile_options(recur_sanitize INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=all
+    -fno-omit-frame-pointer)
+  target_link_options(recur_sanitize INTERFACE -fsanitize=address,undefined)
+  # Eigen's own range checks
+  target_compile_definitions(recur_sanitize INTERFACE EIGEN_INITIALIZE_MATRICES_BY_NAN)
+endif()

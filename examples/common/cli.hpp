@@ -1,0 +1,109 @@
+// A small command-line parser shared by the example programs: --name value options, flags,
+// --help, and errors that exit with code 2.
+#pragma once
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace recur::cli {
+
+class Args {
+ public:
+  Args(std::string program, std::string summary) : program_(std::move(program)), summary_(std::move(summary)) {
+    flag("help", "print this help and exit");
+    flag("quiet", "no progress output");
+    option("seed", "N", "random seed", "1");
+  }
+
+  /// An option with a value, e.g. --steps 500.
+  void option(const std::string& name, const std::string& meta, const std::string& help, const std::string& def) {
+    specs_.push_back({name, meta, help, def, false});
+    values_[name] = def;
+  }
+  void flag(const std::string& name, const std::string& help) {
+    specs_.push_back({name, "", help, "", true});
+    values_[name] = "";
+  }
+
+  /// Parses argv; prints help and exits 0 on --help, prints the error and exits 2 on bad input.
+  void parse(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a.rfind("--", 0) != 0) fail("unexpected argument '" + a + "'");
+      std::string name = a.substr(2), value;
+      const auto eq = name.find('=');
+      if (eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      const Spec* spec = find(name);
+      if (!spec) fail("unknown option --" + name);
+      if (spec->is_flag) {
+        values_[name] = "1";
+        continue;
+      }
+      if (eq == std::string::npos) {
+        if (i + 1 >= argc) fail("--" + name + " needs a value");
+        value = argv[++i];
+      }
+      values_[name] = value;
+    }
+    if (has("help")) {
+      usage(std::cout);
+      std::exit(0);
+    }
+  }
+
+  bool has(const std::string& name) const { return !values_.at(name).empty(); }
+  std::string str(const std::string& name) const { return values_.at(name); }
+  long integer(const std::string& name, long min = 0) const {
+    const std::string& v = values_.at(name);
+    char* end = nullptr;
+    const long x = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0') fail("--" + name + " needs an integer, got '" + v + "'");
+    if (x < min) fail("--" + name + " must be at least " + std::to_string(min) + ", got " + v);
+    return x;
+  }
+  double number(const std::string& name) const {
+    const std::string& v = values_.at(name);
+    char* end = nullptr;
+    const double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0') fail("--" + name + " needs a number, got '" + v + "'");
+    return x;
+  }
+  bool quiet() const { return has("quiet"); }
+
+  [[noreturn]] void fail(const std::string& message) const {
+    std::cerr << program_ << ": " << message << " (see --help)\n";
+    std::exit(2);
+  }
+
+  void usage(std::ostream& out) const {
+    out << program_ << ": " << summary_ << "\n\nOptions:\n";
+    for (const auto& s : specs_) {
+      std::string left = "--" + s.name + (s.is_flag ? "" : " " + s.meta);
+      out << "  " << left << std::string(left.size() < 22 ? 22 - left.size() : 1, ' ') << s.help;
+      if (!s.is_flag && !s.def.empty()) out << " (default " << s.def << ")";
+      out << "\n";
+    }
+  }
+
+ private:
+  struct Spec {
+    std::string name, meta, help, def;
+    bool is_flag;
+  };
+  const Spec* find(const std::string& name) const {
+    for (const auto& s : specs_)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
+  std::string program_, summary_;
+  std::vector<Spec> specs_;
+  std::map<std::string, std::string> values_;
+};
+
+}  // namespace recur::cli

@@ -1,0 +1,55 @@
+// The one parameter visitor.
+//
+// Every layer offers `for_each_param(f, prefix)`, calling `f(Param<S>&)` once per parameter
+// tensor in a fixed order. Optimizers, clipping, zeroing gradients, model files, gradient checks
+// and parameter counts are written once against it, never per layer.
+#pragma once
+
+#include <string>
+
+#include "recur/core/types.hpp"
+
+namespace recur {
+
+/// How a parameter maps to a PyTorch tensor of the same name.
+enum class TorchLayout {
+  vector,     ///< a [n x 1] column is a 1-D tensor [n] (biases)
+  matrix,     ///< a [r x c] matrix is a row-major tensor [r, c] (weights: data transposed on I/O)
+  transposed  ///< a [r x c] matrix is a row-major tensor [c, r] with the same bytes (embeddings)
+};
+
+/// A view of one parameter tensor and its gradient. The maps point into the layer's own
+/// storage: valid until the layer is resized or destroyed.
+template <class S>
+struct Param {
+  std::string name;           ///< PyTorch state_dict name, with the owners' prefixes
+  Eigen::Map<MatX<S>> value;  ///< [rows x cols]
+  Eigen::Map<MatX<S>> grad;   ///< [rows x cols], accumulated by backward
+  TorchLayout layout;
+
+  Index size() const { return value.size(); }
+};
+
+/// Builds a Param viewing `value` and `grad` (any plain Eigen matrices with the same shape).
+template <class V, class G>
+Param<typename V::Scalar> make_param(std::string name, V& value, G& grad, TorchLayout layout) {
+  using S = typename V::Scalar;
+  return Param<S>{std::move(name), Eigen::Map<MatX<S>>(value.data(), value.rows(), value.cols()),
+                  Eigen::Map<MatX<S>>(grad.data(), grad.rows(), grad.cols()), layout};
+}
+
+/// Sets every gradient of `model` to zero.
+template <class Model>
+void zero_grad(Model& model) {
+  model.for_each_param([](auto& p) { p.grad.setZero(); });
+}
+
+/// Number of scalar parameters in `model`.
+template <class Model>
+Index param_count(Model& model) {
+  Index n = 0;
+  model.for_each_param([&](auto& p) { n += p.size(); });
+  return n;
+}
+
+}  // namespace recur

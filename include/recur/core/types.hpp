@@ -1,0 +1,30 @@
+// Scalar and matrix aliases shared by every recur header.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstddef>
+
+namespace recur {
+
+using Index = Eigen::Index;
+constexpr int Dynamic = Eigen::Dynamic;
+
+/// Column-major matrix; recur keeps one sample per column.
+template <class S, int Rows = Dynamic, int Cols = Dynamic>
+using Matrix = Eigen::Matrix<S, Rows, Cols>;
+
+/// Column vector.
+template <class S, int Rows = Dynamic>
+using Vector = Eigen::Matrix<S, Rows, 1>;
+
+/// The fully dynamic matrix: the common currency between layers.
+template <class S>
+using MatX = Eigen::Matrix<S, Dynamic, Dynamic>;
+
+template <class S>
+using VecX = Eigen::Matrix<S, Dynamic, 1>;
+
+/// `times(G, H)` is G*H when H is known at compile time, else Dynamic.
+constexpr int times(int g, int h) { return h == Dynamic ? Dynamic : g * h; }
+
+}  // namespace recur

@@ -1,0 +1,259 @@
+// A cell unrolled over time: forward over a sequence batch, backpropagation through time.
+//
+// Data layout (see docs/design.md): input x [I x (T*B)], step t = middleCols(t*B, B).
+// The input projection of all steps is one product before the time loop, the input-weight
+// gradients of all steps one product after the backward loop; only W_hh h(t-1) stays inside.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "recur/cell/state.hpp"
+#include "recur/core/batch.hpp"
+#include "recur/core/error.hpp"
+#include "recur/core/types.hpp"
+
+namespace recur {
+
+/// One recurrent layer in one direction: PyTorch's nn.RNN / nn.LSTM / nn.GRU with
+/// num_layers = 1 (parameter names weight_ih_l0, ...). `reverse` runs it from the last step to
+/// the first (the backward half of a bidirectional layer).
+template <class Cell>
+class Recurrent {
+ public:
+  using CellType = Cell;
+  using Scalar = typename Cell::Scalar;
+  using S = Scalar;
+  static constexpr int H = Cell::hidden_size_at_compile_time;
+  static constexpr int GH = Cell::GH;
+  using HMat = Matrix<S, H, Dynamic>;   // [H x n]
+  using GMat = Matrix<S, GH, Dynamic>;  // [G*H x n]
+  // Matrices a cell may not use have run-time rows, so that they can be empty.
+  using CMat = Matrix<S, Cell::has_cell_state ? H : Dynamic, Dynamic>;
+  using AMat = Matrix<S, Cell::has_aux ? H : Dynamic, Dynamic>;
+  using DGHMat = Matrix<S, Cell::separate_hidden_grad ? GH : Dynamic, Dynamic>;
+  using State = SequenceState<S>;
+
+  /// Everything backward needs, owned by the caller: the layer keeps no per-call state, so a
+  /// const layer can run forward from several threads, each with its own trace.
+  struct Trace {
+    Batch batch{1};
+    Index steps = 0;
+    MatX<S> input;       // [I x T*B] copy of the input, for the input-weight gradient
+    GMat gates;          // [G*H x T*B] activated gates
+    HMat h;              // [H x T*B] hidden states (at padding: the state carried through)
+    CMat c;              // [H x T*B] LSTM cell states; empty otherwise
+    AMat aux;            // [H x T*B] GRU's W_hn h + b_hn; empty otherwise
+    HMat padded;         // [H x T*B] h with padding zeroed; only for ragged batches
+    State initial;       // h0 [H x B], c0
+    State final;         // each sequence's state after its own last step
+    State grad_initial;  // set by backward: gradient w.r.t. h0, c0
+
+    /// The layer's output [H x T*B] (zero past each sequence's end).
+    const HMat& output() const { return batch.ragged() ? padded : h; }
+  };
+
+  explicit Recurrent(Cell cell, bool reverse = false) : cell_(std::move(cell)), reverse_(reverse) {}
+  Recurrent(Index input, Index hidden, Rng& rng = global_rng()) : cell_(input, hidden, rng) {}
+
+  Cell& cell() { return cell_; }
+  const Cell& cell() const { return cell_; }
+  Index input_size() const { return cell_.input_size(); }
+  Index hidden_size() const { return cell_.hidden_size(); }
+  Index output_size() const { return cell_.hidden_size(); }
+  bool reverse() const { return reverse_; }
+  void set_reverse(bool r) { reverse_ = r; }
+
+  /// Truncated backpropagation through time: gradients flow back through at most `steps`
+  /// recurrent steps, in chunks of `steps` (as detaching the state every `steps` steps in
+  /// PyTorch). 0 means full BPTT.
+  void set_truncation(Index steps) {
+    if (steps < 0) throw value_error("Recurrent::set_truncation: steps must be >= 0");
+    truncation_ = steps;
+  }
+  Index truncation() const { return truncation_; }
+
+  std::string describe() const {
+    return std::string("Recurrent(") + cell_.describe() + (reverse_ ? ", reverse" : "") + ")";
+  }
+
+  /// Forward over x [I x T*B] keeping the trace. `initial` (h0 [H x B], c0) defaults to zero.
+  /// Returns the output [H x T*B]; the final state is trace.final.
+  template <class X>
+  const HMat& forward(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& tr,
+                      const State* initial = nullptr) const {
+    run(x, batch, tr, initial, true);
+    return tr.output();
+  }
+
+  /// Inference without a trace. If `state` is given it is the initial state and receives the
+  /// final one (to continue a stream chunk by chunk).
+  template <class X>
+  HMat predict(const Eigen::MatrixBase<X>& x, const Batch& batch, State* state = nullptr) const {
+    Trace tr;
+    run(x, batch, tr, state, false);
+    if (state) *state = std::move(tr.final);
+    return batch.ragged() ? std::move(tr.padded) : std::move(tr.h);
+  }
+
+  /// Backpropagation through time. dy [H x T*B] is the gradient of the loss w.r.t. the
+  /// output; `grad_final` (dh_n, dc_n) w.r.t. the final state. Accumulates the parameter
+  /// gradients (+=), stores the initial-state gradient in tr.grad_initial, returns dx [I x T*B].
+  template <class DY>
+  MatX<S> backward(Trace& tr, const Eigen::MatrixBase<DY>& dy, const State* grad_final = nullptr) {
+    const Index n = hidden_size(), B = tr.batch.size(), T = tr.steps;
+    if (T == 0 || tr.input.rows() != input_size())
+      throw value_error("Recurrent::backward: the trace was not made by forward() of this layer");
+    detail::check_shape(dy, n, T * B, "Recurrent::backward dy");
+    HMat carry_h = HMat::Zero(n, B);  // gradient w.r.t. the state entering the next step
+    CMat carry_c = CMat::Zero(Cell::has_cell_state ? n : 0, B);
+    if (grad_final) {
+      detail::check_shape(grad_final->h, n, B, "Recurrent::backward grad_final.h");
+      carry_h = grad_final->h;
+      if (Cell::has_cell_state) {
+        detail::check_shape(grad_final->c, n, B, "Recurrent::backward grad_final.c");
+        carry_c = grad_final->c;
+      }
+    }
+    GMat dgx(tr.gates.rows(), T * B);
+    DGHMat dgh(Cell::separate_hidden_grad ? dgx.rows() : 0, Cell::separate_hidden_grad ? T * B : 0);
+    HMat dh(n, B), dh_prev(n, B);
+    CMat dc_prev(carry_c.rows(), B);
+
+    for (Index s = T - 1; s >= 0; --s) {
+      const Index t = time_of(s, T), col = t * B;
+      dh = dy.middleCols(col, B) + carry_h;
+      auto body = [&](const auto& h_prev, const auto& c_prev) {
+        cell_.backward_step(dh, carry_c, tr.gates.middleCols(col, B), h_prev, c_prev, tr.c.middleCols(col, B),
+                            tr.aux.middleCols(col, B), dgx.middleCols(col, B),
+                            dgh.middleCols(Cell::separate_hidden_grad ? col : 0, Cell::separate_hidden_grad ? B : 0),
+                            dh_prev, dc_prev);
+      };
+      if (s == 0)
+        body(tr.initial.h, tr.initial.c);
+      else
+        body(tr.h.middleCols(time_of(s - 1, T) * B, B), tr.c.middleCols(time_of(s - 1, T) * B, B));
+      if (tr.batch.ragged())  // padding: no gradient into the gates, the state passes through
+        for (Index b = 0; b < B; ++b)
+          if (!tr.batch.active(t, b)) {
+            dgx.col(col + b).setZero();
+            if (Cell::separate_hidden_grad) dgh.col(col + b).setZero();
+            dh_prev.col(b) = carry_h.col(b);
+            if (Cell::has_cell_state) dc_prev.col(b) = carry_c.col(b);
+          }
+      if (truncation_ > 0 && s > 0 && s % truncation_ == 0) {  // chunk boundary: cut the chain
+        dh_prev.setZero();
+        dc_prev.setZero();
+      }
+      std::swap(carry_h, dh_prev);
+      std::swap(carry_c, dc_prev);
+    }
+    tr.grad_initial.h = carry_h;
+    tr.grad_initial.c = carry_c;
+
+    // Parameter gradients for all steps at once.
+    cell_.grad_weight_ih.noalias() += dgx * tr.input.transpose();
+    cell_.grad_bias_ih += dgx.rowwise().sum();
+    if constexpr (Cell::separate_hidden_grad)
+      hidden_side(tr, dgh);
+    else
+      hidden_side(tr, dgx);
+    return cell_.weight_ih.transpose() * dgx;
+  }
+
+  template <class F>
+  void for_each_param(F&& f, const std::string& prefix = "") {
+    cell_.for_each_param(f, prefix, "_l0");
+  }
+
+ private:
+  /// Gradients of W_hh and b_hh from the hidden-side pre-activation gradients of all steps.
+  template <class DG>
+  void hidden_side(const Trace& tr, const DG& dg) {
+    const Index B = tr.batch.size(), T = tr.steps;
+    cell_.grad_bias_hh += dg.rowwise().sum();
+    // W_hh sees h(prev of t) at every step t: shifted by one step, h0 at the first.
+    const Index first = time_of(0, T) * B;
+    if (T > 1) {
+      if (!reverse_)
+        cell_.grad_weight_hh.noalias() += dg.rightCols((T - 1) * B) * tr.h.leftCols((T - 1) * B).transpose();
+      else
+        cell_.grad_weight_hh.noalias() += dg.leftCols((T - 1) * B) * tr.h.rightCols((T - 1) * B).transpose();
+    }
+    cell_.grad_weight_hh.noalias() += dg.middleCols(first, B) * tr.initial.h.transpose();
+  }
+
+  Index time_of(Index s, Index steps) const { return reverse_ ? steps - 1 - s : s; }
+
+  template <class X>
+  void run(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& tr, const State* initial, bool keep_input) const {
+    const Index n = hidden_size(), B = batch.size();
+    detail::check_rows(x, input_size(), "Recurrent::forward input");
+    const Index T = batch.steps(x, "Recurrent::forward input");
+    if (T == 0) throw shape_error("Recurrent::forward input: the sequence batch has no steps (0 columns)");
+    detail::check_finite(x, "Recurrent::forward input");
+    tr.batch = batch;
+    tr.steps = T;
+    if (initial) {
+      detail::check_shape(initial->h, n, B, "Recurrent::forward initial state h");
+      detail::check_finite(initial->h, "Recurrent::forward initial state h");
+      tr.initial.h = initial->h;
+      if (Cell::has_cell_state) {
+        detail::check_shape(initial->c, n, B, "Recurrent::forward initial state c");
+        detail::check_finite(initial->c, "Recurrent::forward initial state c");
+        tr.initial.c = initial->c;
+      } else {
+        tr.initial.c.resize(0, B);
+      }
+    } else {
+      tr.initial.h.setZero(n, B);
+      tr.initial.c.setZero(Cell::has_cell_state ? n : 0, B);
+    }
+    if (keep_input)
+      tr.input = x;
+    else
+      tr.input.resize(0, 0);
+
+    tr.gates.noalias() = cell_.weight_ih * x;  // [G*H x T*B]: all input projections at once
+    cell_.add_input_bias(tr.gates);
+    tr.h.resize(n, T * B);
+    tr.c.resize(Cell::has_cell_state ? n : 0, T * B);
+    tr.aux.resize(Cell::has_aux ? n : 0, T * B);
+    GMat scratch(tr.gates.rows(), Cell::has_aux ? B : 0);
+
+    for (Index s = 0; s < T; ++s) {
+      const Index t = time_of(s, T), col = t * B;
+      auto body = [&](const auto& h_prev, const auto& c_prev) {
+        cell_.forward_step(tr.gates.middleCols(col, B), h_prev, c_prev, tr.h.middleCols(col, B),
+                           tr.c.middleCols(col, B), tr.aux.middleCols(col, B), scratch);
+        if (batch.ragged())  // padding carries the previous state unchanged
+          for (Index b = 0; b < B; ++b)
+            if (!batch.active(t, b)) {
+              tr.h.col(col + b) = h_prev.col(b);
+              if (Cell::has_cell_state) tr.c.col(col + b) = c_prev.col(b);
+            }
+      };
+      if (s == 0)
+        body(tr.initial.h, tr.initial.c);
+      else {
+        const Index pc = time_of(s - 1, T) * B;
+        body(tr.h.middleCols(pc, B), tr.c.middleCols(pc, B));
+      }
+    }
+    const Index last = time_of(T - 1, T) * B;
+    tr.final.h = tr.h.middleCols(last, B);
+    tr.final.c = tr.c.middleCols(last, B);
+    if (batch.ragged()) {
+      tr.padded = tr.h;
+      for (Index t = 0; t < T; ++t)
+        for (Index b = 0; b < B; ++b)
+          if (!batch.active(t, b)) tr.padded.col(t * B + b).setZero();
+    }
+  }
+
+  Cell cell_;
+  bool reverse_ = false;
+  Index truncation_ = 0;
+};
+
+}  // namespace recur

@@ -1,0 +1,160 @@
+// Optimizers: SGD (momentum, Nesterov), AdaGrad, RMSProp, Adam and AdamW, with PyTorch's
+// update rules and defaults. `opt.step(model)` updates every parameter from its gradient
+// (read through the one parameter visitor) and then zeroes the gradients. Per-parameter state
+// (moments, accumulators) is kept in visiting order and sized on the first step.
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "recur/core/error.hpp"
+#include "recur/core/param.hpp"
+
+namespace recur {
+
+/// Shared bookkeeping: per-parameter state buffers and the step count.
+template <class S>
+class OptimizerBase {
+ public:
+  S lr;
+  S weight_decay = 0;  ///< L2 penalty added to the gradient (decoupled in AdamW)
+  long steps() const { return steps_; }
+
+  /// The state buffers, in visiting order (for checkpoints).
+  std::vector<MatX<S>>& state() { return state_; }
+
+ protected:
+  explicit OptimizerBase(S learning_rate) : lr(learning_rate) {
+    if (!(learning_rate >= 0)) throw value_error("optimizer: learning rate must be >= 0");
+  }
+
+  /// Calls update(param, state buffers of that param) for every parameter, `per_param` buffers
+  /// each, then zeroes the gradients.
+  template <class Model, class Update>
+  void apply(Model& model, std::size_t per_param, Update&& update) {
+    ++steps_;
+    std::size_t k = 0;
+    model.for_each_param([&](Param<S>& p) {
+      if (state_.size() < (k + 1) * per_param)
+        for (std::size_t j = 0; j < per_param; ++j) state_.push_back(MatX<S>::Zero(p.value.rows(), p.value.cols()));
+      MatX<S>* st = per_param ? &state_[k * per_param] : nullptr;
+      if (per_param && (st->rows() != p.value.rows() || st->cols() != p.value.cols()))
+        throw shape_error("optimizer: parameter " + p.name + " changed shape since the first step");
+      if (weight_decay != 0 && !decoupled_decay_) p.grad += weight_decay * p.value;
+      update(p, st);
+      p.grad.setZero();
+      ++k;
+    });
+  }
+
+  bool decoupled_decay_ = false;
+  std::vector<MatX<S>> state_;
+  long steps_ = 0;
+};
+
+/// Stochastic gradient descent: v = momentum v + g;  p -= lr (nesterov ? g + momentum v : v).
+template <class S>
+class SGD : public OptimizerBase<S> {
+ public:
+  S momentum;
+  bool nesterov;
+  explicit SGD(S learning_rate, S momentum_ = 0, bool nesterov_ = false)
+      : OptimizerBase<S>(learning_rate), momentum(momentum_), nesterov(nesterov_) {}
+
+  template <class Model>
+  void step(Model& model) {
+    this->apply(model, momentum != 0 ? 1 : 0, [&](Param<S>& p, MatX<S>* v) {
+      if (!v) {
+        p.value -= this->lr * p.grad;
+        return;
+      }
+      *v = momentum * *v + p.grad;
+      if (nesterov)
+        p.value -= this->lr * (p.grad + momentum * *v);
+      else
+        p.value -= this->lr * *v;
+    });
+  }
+};
+
+/// AdaGrad (Duchi et al. 2011): s += g^2;  p -= lr g / (sqrt(s) + eps).
+template <class S>
+class AdaGrad : public OptimizerBase<S> {
+ public:
+  S eps = S(1e-10);
+  explicit AdaGrad(S learning_rate = S(0.01)) : OptimizerBase<S>(learning_rate) {}
+
+  template <class Model>
+  void step(Model& model) {
+    this->apply(model, 1, [&](Param<S>& p, MatX<S>* s) {
+      s->array() += p.grad.array().square();
+      p.value.array() -= this->lr * p.grad.array() / (s->array().sqrt() + eps);
+    });
+  }
+};
+
+/// RMSProp: s = alpha s + (1 - alpha) g^2;  p -= lr g / (sqrt(s) + eps), with optional momentum
+/// on the scaled step as in PyTorch.
+template <class S>
+class RMSProp : public OptimizerBase<S> {
+ public:
+  S alpha = S(0.99);
+  S eps = S(1e-8);
+  S momentum = 0;
+  explicit RMSProp(S learning_rate = S(0.01)) : OptimizerBase<S>(learning_rate) {}
+
+  template <class Model>
+  void step(Model& model) {
+    this->apply(model, 2, [&](Param<S>& p, MatX<S>* st) {
+      MatX<S>& s = st[0];
+      MatX<S>& buf = st[1];
+      s = alpha * s + (S(1) - alpha) * p.grad.cwiseAbs2();
+      if (momentum != 0) {
+        buf.array() = momentum * buf.array() + p.grad.array() / (s.array().sqrt() + eps);
+        p.value -= this->lr * buf;
+      } else {
+        p.value.array() -= this->lr * p.grad.array() / (s.array().sqrt() + eps);
+      }
+    });
+  }
+};
+
+/// Adam (Kingma & Ba 2015) with bias correction; `decoupled = true` is AdamW (Loshchilov &
+/// Hutter 2019): the weight decay shrinks the parameter directly instead of joining the
+/// gradient.
+template <class S>
+class Adam : public OptimizerBase<S> {
+ public:
+  S beta1 = S(0.9);
+  S beta2 = S(0.999);
+  S eps = S(1e-8);
+  explicit Adam(S learning_rate = S(1e-3), S decay = 0, bool decoupled = false) : OptimizerBase<S>(learning_rate) {
+    this->weight_decay = decay;
+    this->decoupled_decay_ = decoupled;
+  }
+
+  template <class Model>
+  void step(Model& model) {
+    const double t = static_cast<double>(this->steps_ + 1);
+    const S c1 = static_cast<S>(1.0 - std::pow(static_cast<double>(beta1), t));
+    const S c2 = static_cast<S>(1.0 - std::pow(static_cast<double>(beta2), t));
+    this->apply(model, 2, [&](Param<S>& p, MatX<S>* st) {
+      MatX<S>& m = st[0];
+      MatX<S>& v = st[1];
+      if (this->decoupled_decay_ && this->weight_decay != 0) p.value *= S(1) - this->lr * this->weight_decay;
+      m = beta1 * m + (S(1) - beta1) * p.grad;
+      v = beta2 * v + (S(1) - beta2) * p.grad.cwiseAbs2();
+      p.value.array() -= this->lr * (m.array() / c1) / ((v.array() / c2).sqrt() + eps);
+    });
+  }
+};
+
+/// AdamW: Adam with decoupled weight decay (PyTorch's default decay 0.01).
+template <class S>
+class AdamW : public Adam<S> {
+ public:
+  explicit AdamW(S learning_rate = S(1e-3), S decay = S(0.01)) : Adam<S>(learning_rate, decay, true) {}
+};
+
+}  // namespace recur

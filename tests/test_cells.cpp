@@ -1,0 +1,168 @@
+// Cells unrolled over time: finite-difference gradient checks in both size modes, closed forms,
+// and streaming step() against the unrolled layer.
+#include "helpers.hpp"
+
+using namespace recur;
+using test::random;
+
+namespace {
+
+template <class Cell>
+void make_steep(Cell& cell) {
+  if constexpr (Cell::gates == 1)
+    test::steepen(cell.phi, 0.4);  // flatter Elman phi keeps the check well away from saturation
+  else
+    test::steepen(cell.gate, 2.5);
+}
+
+/// Gradient check of Recurrent<Cell> over T steps: parameters, input, initial state, with a
+/// loss that weighs the outputs and the final state.
+template <class Cell>
+void check_unrolled(bool reverse, const Batch& batch, Index T) {
+  Rng rng(7);
+  const Index I = 3, H = 4, B = batch.size();
+  Cell cell(I, H, rng);
+  make_steep(cell);
+  // biases away from zero, so every path of the cell is exercised
+  cell.bias_ih = random(cell.bias_ih.rows(), 1, rng, 0.5);
+  cell.bias_hh = random(cell.bias_hh.rows(), 1, rng, 0.5);
+  Recurrent<Cell> layer(cell, reverse);
+  MatX<double> x = random(I, T * B, rng);
+  typename Recurrent<Cell>::State s0{random(H, B, rng, 0.5),
+                                     Cell::has_cell_state ? random(H, B, rng, 0.5) : MatX<double>()};
+  const MatX<double> wy = random(H, T * B, rng);  // loss = <wy, y> + <wh, h_T> + <wc, c_T>
+  typename Recurrent<Cell>::State wfinal{random(H, B, rng), Cell::has_cell_state ? random(H, B, rng) : MatX<double>()};
+
+  auto loss = [&](auto& l) {
+    typename Recurrent<Cell>::Trace tr;
+    const auto& y = l.forward(x, batch, tr, &s0);
+    double v = y.cwiseProduct(wy).sum() + tr.final.h.cwiseProduct(wfinal.h).sum();
+    if (Cell::has_cell_state) v += tr.final.c.cwiseProduct(wfinal.c).sum();
+    return v;
+  };
+  typename Recurrent<Cell>::Trace tr;
+  MatX<double> dx;
+  auto loss_back = [&](auto& l) {
+    const double v = loss(l);
+    l.forward(x, batch, tr, &s0);
+    dx = l.backward(tr, wy, &wfinal);
+    return v;
+  };
+  test::require_gradients(check_gradients(layer, loss, loss_back));
+  INFO("input and initial-state gradients");
+  CHECK(relative_error(dx, numerical_gradient(x, [&] { return loss(layer); })) < 1e-6);
+  CHECK(relative_error(tr.grad_initial.h, numerical_gradient(s0.h, [&] { return loss(layer); })) < 1e-6);
+  if (Cell::has_cell_state)
+    CHECK(relative_error(tr.grad_initial.c, numerical_gradient(s0.c, [&] { return loss(layer); })) < 1e-6);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("unrolled cells pass finite-difference gradient checks", "[cell][gradient]", (Elman<double>),
+                   (Elman<double, Dynamic, Dynamic, ReLU>), (Elman<double, 3, 4, SteepSigmoid>),
+                   (Elman<double, 3, 4, Identity>), (LSTM<double>), (LSTM<double, 3, 4>),
+                   (LSTM<double, Dynamic, Dynamic, SteepSigmoid>), (LSTM<double, 3, 4, HardSigmoid>), (GRU<double>),
+                   (GRU<double, 3, 4>), (GRU<double, Dynamic, Dynamic, HardSigmoid>),
+                   (GRU<double, 3, 4, SteepSigmoid>)) {
+  SECTION("forward in time") { check_unrolled<TestType>(false, Batch(2), 5); }
+  SECTION("reverse in time") { check_unrolled<TestType>(true, Batch(2), 4); }
+  SECTION("ragged batch, forward") { check_unrolled<TestType>(false, Batch(std::vector<Index>{5, 2, 0, 3}), 5); }
+  SECTION("ragged batch, reverse") { check_unrolled<TestType>(true, Batch(std::vector<Index>{1, 4, 3}), 4); }
+  SECTION("a single step") { check_unrolled<TestType>(false, Batch(3), 1); }
+}
+
+TEMPLATE_TEST_CASE("streaming step() equals the unrolled layer", "[cell][stream]", (Elman<float>), (Elman<float, 2, 5>),
+                   (LSTM<float>), (LSTM<float, 2, 5>), (GRU<float>), (GRU<float, 2, 5>)) {
+  Rng rng(3);
+  TestType cell(2, 5, rng);
+  const Index T = 7;
+  Eigen::MatrixXf x = random<float>(2, T, rng);
+  Recurrent<TestType> layer(cell);
+  const auto y = layer.predict(x, 1);
+  auto state = cell.zero_stream_state();
+  for (Index t = 0; t < T; ++t) {
+    Matrix<float, TestType::input_size_at_compile_time, 1> xt = x.col(t);
+    const auto& h = cell.step(xt, state);
+    CHECK(test::max_diff(h, y.col(t)) < 1e-6);
+  }
+  state.reset();
+  CHECK(state.h.isZero());
+  // A batch of two independent streams.
+  auto batch_state = cell.zero_state(2);
+  Eigen::MatrixXf two(2, 2);
+  two << x.col(0), x.col(0);
+  cell.step(two, batch_state);
+  CHECK(test::max_diff(batch_state.h.col(1), y.col(0)) < 1e-6);
+}
+
+TEST_CASE("LSTM closed form: zero weights, known biases", "[cell][lstm]") {
+  // With W = 0 every gate is its bias: i = f = o = sigmoid(b), g = tanh(b_g).
+  LSTM<double> cell(1, 1);
+  cell.weight_ih.setZero();
+  cell.weight_hh.setZero();
+  cell.bias_ih << 0.5, -1.0, 0.3, 2.0;  // i, f, g, o
+  cell.bias_hh << 0.1, 0.0, 0.1, 0.0;   // PyTorch's second bias adds to the first
+  auto s = cell.zero_stream_state();
+  Matrix<double, 1, 1> x(7.0);
+  cell.step(x, s);
+  const double i = 1 / (1 + std::exp(-0.6)), g = std::tanh(0.4), o = 1 / (1 + std::exp(-2.0));
+  const double c1 = i * g;
+  CHECK(s.c(0) == Approx(c1).epsilon(1e-14));
+  CHECK(s.h(0) == Approx(o * std::tanh(c1)).epsilon(1e-14));
+  cell.step(x, s);
+  const double f = 1 / (1 + std::exp(1.0)), c2 = f * c1 + i * g;
+  CHECK(s.c(0) == Approx(c2).epsilon(1e-14));
+  CHECK(s.h(0) == Approx(o * std::tanh(c2)).epsilon(1e-14));
+}
+
+TEST_CASE("GRU closed form: the reset gate multiplies b_hn", "[cell][gru]") {
+  GRU<double> cell(1, 1);
+  cell.weight_ih.setZero();
+  cell.weight_hh.setZero();
+  cell.bias_ih << 0.0, 0.0, 0.2;   // r, z, n
+  cell.bias_hh << 1.0, -0.5, 0.7;  // b_hn = 0.7 is scaled by r
+  auto s = cell.zero_stream_state();
+  s.h(0) = 0.3;
+  Matrix<double, 1, 1> x(1.0);
+  cell.step(x, s);
+  const double r = 1 / (1 + std::exp(-1.0)), z = 1 / (1 + std::exp(0.5)), n = std::tanh(0.2 + r * 0.7);
+  CHECK(s.h(0) == Approx((1 - z) * n + z * 0.3).epsilon(1e-14));
+}
+
+TEST_CASE("Elman closed form with ReLU and identity", "[cell][elman]") {
+  Elman<double, 1, 1, ReLU> relu;
+  relu.weight_ih << 2.0;
+  relu.weight_hh << 0.5;
+  relu.bias_ih << -1.0;
+  relu.bias_hh << 0.0;
+  auto s = relu.zero_stream_state();
+  relu.step(Matrix<double, 1, 1>(1.0), s);  // relu(2 - 1) = 1
+  CHECK(s.h(0) == 1.0);
+  relu.step(Matrix<double, 1, 1>(0.0), s);  // relu(0.5 - 1) = 0
+  CHECK(s.h(0) == 0.0);
+}
+
+TEST_CASE("gate policies: slope and hard sigmoid", "[activation]") {
+  Eigen::ArrayXd v(3);
+  v << -2, 0, 1;
+  Eigen::MatrixXd m = v.matrix();
+  SteepSigmoid steep{3.0};
+  steep.apply(m);
+  CHECK(m(2) == Approx(1 / (1 + std::exp(-3.0))));
+  HardSigmoid hard;  // PyTorch: clamp(x / 6 + 1/2, 0, 1)
+  Eigen::MatrixXd k = v.matrix();
+  hard.apply(k);
+  CHECK(k(0) == Approx(0.5 - 2.0 / 6));
+  CHECK(k(1) == 0.5);
+  Eigen::MatrixXd big(1, 2);
+  big << -10, 10;
+  hard.apply(big);
+  CHECK(big(0) == 0.0);
+  CHECK(big(1) == 1.0);
+  CHECK(hard.derivative(big).isZero());
+}
+
+TEST_CASE("fixed-size cells reject other sizes", "[cell][error]") {
+  CHECK_THROWS_AS((LSTM<float, 3, 4>(3, 5)), shape_error);
+  CHECK_THROWS_WITH((GRU<float, 2, 8>(3, 8)), Catch::Contains("input 3") && Catch::Contains("input 2"));
+}
