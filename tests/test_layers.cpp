@@ -1,1 +1,272 @@
+// Layers built on the cells: stacks, bidirectional merges, dense, embedding, pooling and
+// Sequential (gradient checks), ragged batches against one sequence at a time, truncated BPTT
+// against chunks computed by hand, and the errors public entry points throw.
 #include "helpers.hpp"
+
+using namespace recur;
+using test::random;
+
+namespace {
+
+/// Gradient check of any sequence model whose output is weighed by a fixed random matrix.
+template <class Model, class X>
+void check_model(Model& model, X& x, const Batch& batch, bool check_input = true) {
+  Rng rng(11);
+  typename Model::Trace tr;
+  const MatX<double> y0 = model.forward(x, batch, tr);
+  const MatX<double> w = random(y0.rows(), y0.cols(), rng);
+  auto loss = [&](Model& m) {
+    typename Model::Trace t;
+    return double(m.forward(x, batch, t).cwiseProduct(w).sum());
+  };
+  MatX<double> dx;
+  auto loss_back = [&](Model& m) {
+    const double v = loss(m);
+    m.forward(x, batch, tr);
+    dx = m.backward(tr, w);
+    return v;
+  };
+  test::require_gradients(check_gradients(model, loss, loss_back));
+  if constexpr (std::is_same<X, MatX<double>>::value)
+    if (check_input) CHECK(relative_error(dx, numerical_gradient(x, [&] { return loss(model); })) < 1e-6);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("stacked and bidirectional layers pass gradient checks", "[stack][gradient]", LSTM<double>,
+                   GRU<double>, Elman<double>) {
+  Rng rng(5);
+  MatX<double> x = random(3, 4 * 2, rng);
+  SECTION("two layers, bidirectional, concat, with initial and final state") {
+    Stack<TestType> model(3, 4, StackOptions{2, true, Merge::concat}, rng);
+    CHECK(model.output_size() == 8);
+    const Index LD = 4, B = 2;
+    typename Stack<TestType>::State s0{random(4, LD * B, rng),
+                                       TestType::has_cell_state ? random(4, LD * B, rng) : MatX<double>()};
+    typename Stack<TestType>::State wf{random(4, LD * B, rng),
+                                       TestType::has_cell_state ? random(4, LD * B, rng) : MatX<double>()};
+    const MatX<double> w = random(8, 8, rng);
+    auto loss = [&](Stack<TestType>& m) {
+      typename Stack<TestType>::Trace t;
+      double v = m.forward(x, B, t, &s0).cwiseProduct(w).sum() + t.final.h.cwiseProduct(wf.h).sum();
+      if (TestType::has_cell_state) v += t.final.c.cwiseProduct(wf.c).sum();
+      return v;
+    };
+    typename Stack<TestType>::Trace tr;
+    MatX<double> dx;
+    auto loss_back = [&](Stack<TestType>& m) {
+      const double v = loss(m);
+      m.forward(x, B, tr, &s0);
+      dx = m.backward(tr, w, &wf);
+      return v;
+    };
+    test::require_gradients(check_gradients(model, loss, loss_back));
+    CHECK(relative_error(dx, numerical_gradient(x, [&] { return loss(model); })) < 1e-6);
+    CHECK(relative_error(tr.grad_initial.h, numerical_gradient(s0.h, [&] { return loss(model); })) < 1e-6);
+  }
+  SECTION("bidirectional, sum") {
+    Stack<TestType> model(3, 4, StackOptions{1, true, Merge::sum}, rng);
+    CHECK(model.output_size() == 4);
+    check_model(model, x, 2);
+  }
+  SECTION("bidirectional, mean, ragged") {
+    Bidirectional<TestType> model(3, 4, Merge::mean, rng);
+    check_model(model, x, Batch(std::vector<Index>{4, 1}));
+  }
+  SECTION("three layers, one direction") {
+    Stack<TestType> model(3, 4, StackOptions{3, false}, rng);
+    check_model(model, x, 2);
+  }
+}
+
+TEST_CASE("dense, embedding, pooling and Sequential pass gradient checks", "[layer][gradient]") {
+  Rng rng(9);
+  SECTION("Dense with tanh") {
+    Dense<double, Tanh> d(3, 2, rng);
+    d.bias = random(2, 1, rng);
+    MatX<double> x = random(3, 5, rng);
+    check_model(d, x, 1);
+  }
+  SECTION("LastStep and MeanOverTime over a ragged batch") {
+    const Batch batch(std::vector<Index>{3, 1, 0});
+    Sequential<Recurrent<GRU<double>>, LastStep<double>, Dense<double, Tanh>> last(
+        Recurrent<GRU<double>>(2, 3, rng), LastStep<double>(), Dense<double, Tanh>(3, 1, rng));
+    MatX<double> x = random(2, 3 * 3, rng);
+    check_model(last, x, batch);
+    Sequential<Recurrent<LSTM<double>>, MeanOverTime<double>, Dense<double>> mean(
+        Recurrent<LSTM<double>>(2, 3, rng), MeanOverTime<double>(), Dense<double>(3, 2, rng));
+    check_model(mean, x, batch);
+  }
+  SECTION("Embedding, stack and head over token ids") {
+    Sequential<Embedding<double>, Stack<LSTM<double>>, LastStep<double>, Dense<double>> model(
+        Embedding<double>(7, 3, rng), Stack<LSTM<double>>(3, 4, StackOptions{1, true}, rng), LastStep<double>(),
+        Dense<double>(8, 5, rng));
+    std::vector<Index> ids = {1, 4, 6, 0, 2, 2};  // T = 3, B = 2
+    check_model(model, ids, 2, false);
+    Index n = 0;
+    model.for_each_param([&](Param<double>& p) {
+      if (n == 0) CHECK(p.name == "0.weight");
+      if (n == 1) CHECK(p.name == "1.weight_ih_l0");
+      if (n == 5) CHECK(p.name == "1.weight_ih_l0_reverse");
+      ++n;
+    });
+    CHECK(n == 1 + 8 + 2);
+    CHECK(param_count(model) == 7 * 3 + 2 * (16 * 3 + 16 * 4 + 32) + 8 * 5 + 5);
+  }
+}
+
+TEMPLATE_TEST_CASE("a ragged batch equals running each sequence alone", "[ragged]", LSTM<double>, GRU<double>,
+                   Elman<double>) {
+  Rng rng(21);
+  const std::vector<Index> lengths = {5, 2, 4};
+  const Index T = 5, B = 3;
+  Stack<TestType> model(3, 4, StackOptions{2, true}, rng);
+  MatX<double> x = random(3, T * B, rng);
+  const MatX<double> w = random(8, T * B, rng);
+  typename Stack<TestType>::Trace tr;
+  const MatX<double> y = model.forward(x, Batch(lengths), tr);
+  zero_grad(model);
+  const MatX<double> dx = model.backward(tr, w);
+  std::vector<MatX<double>> together;
+  model.for_each_param([&](Param<double>& p) { together.push_back(p.grad); });
+
+  zero_grad(model);  // the gradients of the sequences alone add up to the batch's
+  for (Index b = 0; b < B; ++b) {
+    const Index len = lengths[std::size_t(b)];
+    MatX<double> xb(3, len), wb(8, len);
+    for (Index t = 0; t < len; ++t) {
+      xb.col(t) = x.col(t * B + b);
+      wb.col(t) = w.col(t * B + b);
+    }
+    typename Stack<TestType>::Trace tb;
+    const MatX<double> yb = model.forward(xb, 1, tb);
+    const MatX<double> dxb = model.backward(tb, wb);
+    for (Index t = 0; t < T; ++t) {
+      if (t < len) {
+        CHECK(test::max_diff(y.col(t * B + b), yb.col(t)) < 1e-12);
+        CHECK(test::max_diff(dx.col(t * B + b), dxb.col(t)) < 1e-12);
+      } else {
+        CHECK(y.col(t * B + b).isZero());  // padding outputs are zero and get no gradient
+        CHECK(dx.col(t * B + b).isZero());
+      }
+    }
+    for (Index k = 0; k < 4; ++k)  // final state of each layer and direction
+      CHECK(test::max_diff(tr.final.h.col(k * B + b), tb.final.h.col(k)) < 1e-12);
+  }
+  std::size_t k = 0;
+  model.for_each_param([&](Param<double>& p) { CHECK(test::max_diff(p.grad, together[k++]) < 1e-12); });
+}
+
+TEMPLATE_TEST_CASE("truncated BPTT equals backpropagating chunks by hand", "[bptt]", LSTM<double>, GRU<double>) {
+  Rng rng(4);
+  const Index T = 7, B = 2, k = 3;
+  Recurrent<TestType> layer(TestType(2, 3, rng));
+  MatX<double> x = random(2, T * B, rng);
+  const MatX<double> w = random(3, T * B, rng);
+
+  layer.set_truncation(k);
+  typename Recurrent<TestType>::Trace tr;
+  layer.forward(x, B, tr);
+  zero_grad(layer);
+  const MatX<double> dx = layer.backward(tr, w);
+  std::vector<MatX<double>> truncated;
+  layer.for_each_param([&](Param<double>& p) { truncated.push_back(p.grad); });
+
+  // By hand: chunks of k steps; each starts from the previous chunk's final state, taken as a
+  // constant (no gradient flows into it), as when detaching the state in PyTorch.
+  layer.set_truncation(0);
+  zero_grad(layer);
+  typename Recurrent<TestType>::State state{MatX<double>::Zero(3, B),
+                                            TestType::has_cell_state ? MatX<double>::Zero(3, B) : MatX<double>()};
+  MatX<double> dx_chunks(2, T * B);
+  for (Index start = 0; start < T; start += k) {
+    const Index len = std::min(k, T - start);
+    typename Recurrent<TestType>::Trace tc;
+    layer.forward(x.middleCols(start * B, len * B), B, tc, &state);
+    dx_chunks.middleCols(start * B, len * B) = layer.backward(tc, w.middleCols(start * B, len * B));
+    state = tc.final;
+  }
+  CHECK(test::max_diff(dx, dx_chunks) < 1e-12);
+  std::size_t i = 0;
+  layer.for_each_param([&](Param<double>& p) { CHECK(test::max_diff(p.grad, truncated[i++]) < 1e-12); });
+
+  // And truncation really changes the gradient: full BPTT differs.
+  zero_grad(layer);
+  layer.forward(x, B, tr);
+  layer.backward(tr, w);
+  double diff = 0;
+  i = 0;
+  layer.for_each_param([&](Param<double>& p) { diff = std::max(diff, test::max_diff(p.grad, truncated[i++])); });
+  CHECK(diff > 1e-6);
+}
+
+TEST_CASE("predict and forward agree; predict continues a stream chunk by chunk", "[layer]") {
+  Rng rng(8);
+  Stack<LSTM<float>> model(2, 5, StackOptions{2, false}, rng);
+  const MatX<float> x = random<float>(2, 6 * 3, rng);
+  Stack<LSTM<float>>::Trace tr;
+  const MatX<float> y = model.forward(x, 3, tr);
+  CHECK(test::max_diff(model.predict(x, 3), y) == 0.0);
+  Stack<LSTM<float>>::State state{MatX<float>::Zero(5, 2 * 3), MatX<float>::Zero(5, 2 * 3)};
+  const MatX<float> first = model.predict(x.leftCols(4 * 3), 3, &state);
+  const MatX<float> rest = model.predict(x.rightCols(2 * 3), 3, &state);
+  CHECK(test::max_diff(first, y.leftCols(12)) < 1e-6);
+  CHECK(test::max_diff(rest, y.rightCols(6)) < 1e-6);
+  CHECK(test::max_diff(state.h, tr.final.h) < 1e-6);
+}
+
+TEST_CASE("public entry points reject bad input with both shapes in the message", "[error]") {
+  Rng rng(1);
+  Recurrent<LSTM<float>> lstm(3, 4, rng);
+  Recurrent<LSTM<float>>::Trace tr;
+  SECTION("wrong feature count") {
+    const MatX<float> x = MatX<float>::Zero(2, 6);
+    CHECK_THROWS_AS(lstm.forward(x, 2, tr), shape_error);
+    CHECK_THROWS_WITH(lstm.forward(x, 2, tr), Catch::Contains("expected 3 rows") && Catch::Contains("[2 x 6]"));
+  }
+  SECTION("T*B not divisible") {
+    const MatX<float> x = MatX<float>::Zero(3, 7);
+    CHECK_THROWS_WITH(lstm.forward(x, 2, tr), Catch::Contains("7 columns") && Catch::Contains("2 sequences"));
+  }
+  SECTION("empty sequence and lengths longer than the batch") {
+    CHECK_THROWS_AS(lstm.forward(MatX<float>::Zero(3, 0), 2, tr), shape_error);
+    CHECK_THROWS_WITH(lstm.forward(MatX<float>::Zero(3, 4), Batch(std::vector<Index>{3, 1}), tr),
+                      Catch::Contains("length 3") && Catch::Contains("2 steps"));
+    CHECK_THROWS_AS(Batch(std::vector<Index>{2, -1}), value_error);
+    CHECK_THROWS_AS(Batch(0), value_error);
+  }
+  SECTION("mismatched state") {
+    Recurrent<LSTM<float>>::State s{MatX<float>::Zero(4, 3), MatX<float>::Zero(4, 2)};
+    CHECK_THROWS_WITH(lstm.forward(MatX<float>::Zero(3, 4), 2, tr, &s),
+                      Catch::Contains("initial state h") && Catch::Contains("[4 x 2]") && Catch::Contains("[4 x 3]"));
+    Stack<GRU<float>> stack(3, 4, StackOptions{2, true});
+    Stack<GRU<float>>::State bad{MatX<float>::Zero(4, 2), MatX<float>()};
+    Stack<GRU<float>>::Trace st;
+    CHECK_THROWS_WITH(stack.forward(MatX<float>::Zero(3, 4), 2, st, &bad), Catch::Contains("[4 x 8]"));
+    auto stream = lstm.cell().zero_stream_state();
+    CHECK_THROWS_AS(lstm.cell().step(Matrix<float, 2, 1>::Zero(), stream), shape_error);
+  }
+  SECTION("NaN in the input names row and column") {
+    MatX<float> x = MatX<float>::Zero(3, 4);
+    x(1, 3) = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_AS(lstm.forward(x, 2, tr), value_error);
+    CHECK_THROWS_WITH(lstm.predict(x, 2), Catch::Contains("row 1, column 3"));
+    auto stream = lstm.cell().zero_stream_state();
+    CHECK_THROWS_AS(lstm.cell().step(Matrix<float, 3, 1>(1, NAN, 0), stream), value_error);
+  }
+  SECTION("backward with a wrong gradient or a foreign trace") {
+    lstm.forward(MatX<float>::Zero(3, 4), 2, tr);
+    CHECK_THROWS_WITH(lstm.backward(tr, MatX<float>::Zero(4, 5)),
+                      Catch::Contains("[4 x 4]") && Catch::Contains("[4 x 5]"));
+    Recurrent<LSTM<float>>::Trace empty;
+    CHECK_THROWS_AS(lstm.backward(empty, MatX<float>::Zero(4, 4)), value_error);
+  }
+  SECTION("dense, embedding, pooling") {
+    Dense<float> d(3, 2);
+    CHECK_THROWS_AS(d.predict(MatX<float>::Zero(4, 1)), shape_error);
+    Embedding<float> e(5, 2);
+    CHECK_THROWS_WITH(e.predict({1, 5}), Catch::Contains("token id 5 at position 1"));
+    CHECK_THROWS_AS(e.predict({-1}), value_error);
+    CHECK_THROWS_AS(LastStep<float>().predict(MatX<float>::Zero(2, 5), 2), shape_error);
+  }
+}

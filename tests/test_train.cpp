@@ -1,1 +1,226 @@
+// Training: losses (gradient checks), optimizers (hand-computed steps), clipping, a training
+// smoke test, and the vanishing and exploding gradients that gating and clipping exist for.
 #include "helpers.hpp"
+
+using namespace recur;
+using test::random;
+
+namespace {
+
+/// A model of one scalar parameter, to follow optimizers step by step.
+struct Scalar1 {
+  using Scalar = double;
+  MatX<double> value = MatX<double>::Constant(1, 1, 1.0);
+  MatX<double> grad = MatX<double>::Zero(1, 1);
+  template <class F>
+  void for_each_param(F&& f, const std::string& = "") {
+    auto p = make_param("p", value, grad, TorchLayout::vector);
+    f(p);
+  }
+};
+
+/// Applies gradients 2 then -1 and returns the parameter (starting at 1).
+template <class Opt>
+double two_steps(Opt opt) {
+  Scalar1 m;
+  for (double g : {2.0, -1.0}) {
+    m.grad(0) = g;
+    opt.step(m);
+    CHECK(m.grad(0) == 0.0);  // step() zeroes the gradients
+  }
+  return m.value(0);
+}
+
+}  // namespace
+
+TEST_CASE("losses pass gradient checks and known values", "[loss][gradient]") {
+  Rng rng(2);
+  MatX<double> y = random(3, 6, rng);
+  const MatX<double> t = random(3, 6, rng);
+  SECTION("mse") {
+    const auto l = mse(y, t);
+    CHECK(l.value == Approx((y - t).squaredNorm() / 18));
+    CHECK(relative_error(l.grad, numerical_gradient(y, [&] { return mse(y, t).value; })) < 1e-8);
+  }
+  SECTION("mse over a ragged batch ignores padding") {
+    const Batch batch(std::vector<Index>{3, 1});  // T = 3, B = 2: columns 3 and 5 are padding
+    const auto l = mse(y, t, batch);
+    double manual = 0;
+    for (Index c : {0, 1, 2, 4}) manual += (y.col(c) - t.col(c)).squaredNorm();
+    CHECK(l.value == Approx(manual / 12));
+    CHECK(l.grad.col(3).isZero());
+    CHECK(relative_error(l.grad, numerical_gradient(y, [&] { return mse(y, t, batch).value; })) < 1e-8);
+  }
+  SECTION("softmax cross-entropy with ignored columns") {
+    const std::vector<Index> labels = {0, 2, -1, 1, 1, 2};
+    const auto l = softmax_cross_entropy(y, labels);
+    const MatX<double> p = softmax(y);
+    double manual = 0;
+    for (Index j : {0, 1, 3, 4, 5}) manual -= std::log(p(labels[std::size_t(j)], j));
+    CHECK(l.value == Approx(manual / 5));
+    CHECK(l.grad.col(2).isZero());
+    CHECK(relative_error(l.grad, numerical_gradient(y, [&] { return softmax_cross_entropy(y, labels).value; })) < 1e-8);
+    MatX<double> big = y * 1000.0;  // stable for large logits
+    CHECK(std::isfinite(softmax_cross_entropy(big, labels).value));
+    CHECK_THROWS_WITH(softmax_cross_entropy(y, {0, 3, 0, 0, 0, 0}), Catch::Contains("label 3 in column 1"));
+    CHECK_THROWS_AS(softmax_cross_entropy(y, {0, 1}), shape_error);
+    CHECK(accuracy(MatX<double>::Identity(3, 3), {0, 1, 0}) == Approx(2.0 / 3));
+  }
+  SECTION("last-step cross-entropy through LastStep") {
+    LastStep<double> last;
+    LastStep<double>::Trace tr;
+    const Batch batch(std::vector<Index>{2, 3});
+    const auto& logits = last.forward(y, batch, tr);  // [3 x 2]
+    const auto l = softmax_cross_entropy(logits, {1, 2});
+    const MatX<double> dy = last.backward(tr, l.grad);
+    CHECK(relative_error(dy, numerical_gradient(y, [&] {
+                           return softmax_cross_entropy(last.predict(y, batch), {1, 2}).value;
+                         })) < 1e-8);
+  }
+}
+
+TEST_CASE("optimizers follow PyTorch's update rules", "[optimizer]") {
+  // Reference values: the update rules of torch.optim computed by hand (gradients 2, then -1).
+  CHECK(two_steps(SGD<double>(0.1, 0.9)) == Approx(0.72).epsilon(1e-12));
+  CHECK(two_steps(SGD<double>(0.1, 0.9, true)) == Approx(0.648).epsilon(1e-12));
+  SGD<double> decay(0.1);
+  decay.weight_decay = 0.5;
+  CHECK(two_steps(decay) == Approx(0.8125).epsilon(1e-12));
+  CHECK(two_steps(AdaGrad<double>(0.1)) == Approx(0.9447213595529959).epsilon(1e-12));
+  CHECK(two_steps(RMSProp<double>(0.01)) == Approx(0.9449013284905645).epsilon(1e-12));
+  RMSProp<double> rms_momentum(0.01);
+  rms_momentum.momentum = 0.5;
+  CHECK(two_steps(rms_momentum) == Approx(0.8949013309905645).epsilon(1e-12));
+  CHECK(two_steps(Adam<double>(0.1)) == Approx(0.8733662967024315).epsilon(1e-12));
+  CHECK(two_steps(Adam<double>(0.1, 0.1)) == Approx(0.8681231891743804).epsilon(1e-12));
+  CHECK(two_steps(AdamW<double>(0.1, 0.1)) == Approx(0.8544662966974315).epsilon(1e-12));
+  CHECK_THROWS_AS(Adam<double>(-1.0), value_error);
+}
+
+TEST_CASE("gradient clipping", "[clip]") {
+  Rng rng(3);
+  Dense<double> d(3, 2, rng);
+  d.grad_weight << 3, 0, 0, 0, 4, 0;  // norm 5
+  d.grad_bias << 0, 12;               // norm 12; global norm 13
+  SECTION("by value") {
+    clip_value(d, 2.0);
+    CHECK(d.grad_weight.maxCoeff() == 2.0);
+    CHECK(d.grad_bias(1) == 2.0);
+  }
+  SECTION("by per-tensor norm") {
+    clip_norm(d, 6.0);
+    CHECK(d.grad_weight.norm() == Approx(5.0));  // under the limit: unchanged
+    CHECK(d.grad_bias.norm() == Approx(6.0));
+  }
+  SECTION("by global norm keeps the direction") {
+    CHECK(clip_global_norm(d, 1.3) == Approx(13.0));
+    CHECK(grad_norm(d) == Approx(1.3));
+    CHECK(d.grad_bias(1) == Approx(1.2));
+    CHECK(d.grad_weight(0, 0) == Approx(0.3));
+  }
+  SECTION("a NaN gradient is reported by name") {
+    d.grad_bias(0) = NAN;
+    CHECK_THROWS_WITH(clip_global_norm(d, 1.0), Catch::Contains("non-finite gradient in parameter bias"));
+  }
+}
+
+namespace {
+
+struct Adding {
+  MatX<float> x, y;
+};
+
+/// The adding problem: values in [0, 1] and two markers; the target is the sum of the marked
+/// values, read at the last step. Predicting the mean gives MSE 1/6.
+Adding adding_batch(Index T, Index B, Rng& rng) {
+  Adding d{MatX<float>::Zero(2, T * B), MatX<float>::Zero(1, B)};
+  for (Index b = 0; b < B; ++b) {
+    for (Index t = 0; t < T; ++t) d.x(0, t * B + b) = float(rng.uniform());
+    const Index first = Index(rng.below(std::uint64_t(T / 2))), second = T / 2 + Index(rng.below(std::uint64_t(T / 2)));
+    for (Index t : {first, second}) {
+      d.x(1, t * B + b) = 1;
+      d.y(0, b) += d.x(0, t * B + b);
+    }
+  }
+  return d;
+}
+
+template <class Model>
+double train_adding(Model& model, Index T, long iterations, Rng& rng) {
+  Adam<float> opt(1e-2f);
+  typename Model::Trace tr;
+  for (long it = 0; it < iterations; ++it) {
+    const Adding d = adding_batch(T, 32, rng);
+    const auto loss = mse(model.forward(d.x, 32, tr), d.y);
+    model.backward(tr, loss.grad);
+    clip_global_norm(model, 1.0);
+    opt.step(model);
+  }
+  const Adding test = adding_batch(T, 500, rng);
+  return mse(model.predict(test.x, 500), test.y).value;
+}
+
+}  // namespace
+
+TEST_CASE("an LSTM learns the adding problem that a feed-forward net cannot", "[train][slow]") {
+  Rng rng(1);
+  const Index T = 16;
+  Sequential<Recurrent<LSTM<float>>, LastStep<float>, Dense<float>> lstm(Recurrent<LSTM<float>>(2, 16, rng),
+                                                                         LastStep<float>(), Dense<float>(16, 1, rng));
+  lstm.get<0>().cell().set_forget_bias(1.0f);
+  const double lstm_mse = train_adding(lstm, T, 800, rng);
+  // The same budget for a feed-forward net reading the last step (it has no memory).
+  Sequential<LastStep<float>, Dense<float, Tanh>, Dense<float>> ff(LastStep<float>(), Dense<float, Tanh>(2, 16, rng),
+                                                                   Dense<float>(16, 1, rng));
+  const double ff_mse = train_adding(ff, T, 800, rng);
+  INFO("LSTM test MSE " << lstm_mse << ", feed-forward " << ff_mse << ", predicting the mean 0.167");
+  CHECK(lstm_mse < 0.01);
+  CHECK(ff_mse > 0.1);
+}
+
+namespace {
+
+/// ||dL/dx(t)|| for every step t of a single sequence whose loss reads only the last output.
+template <class Cell>
+std::vector<double> input_gradient_norms(Recurrent<Cell>& layer, Index T, Rng& rng) {
+  const Index H = layer.hidden_size();
+  const MatX<double> x = random(layer.input_size(), T, rng);
+  typename Recurrent<Cell>::Trace tr;
+  layer.forward(x, 1, tr);
+  MatX<double> dy = MatX<double>::Zero(H, T);
+  dy.col(T - 1).setOnes();
+  const MatX<double> dx = layer.backward(tr, dy);
+  std::vector<double> norms;
+  for (Index t = 0; t < T; ++t) norms.push_back(dx.col(t).norm());
+  return norms;
+}
+
+}  // namespace
+
+TEST_CASE("Elman gradients vanish or explode over 50 steps; gating and clipping fix them", "[train][gradient-flow]") {
+  Rng rng(6);
+  const Index T = 50, H = 16;
+  SECTION("vanishing: a contracting Elman net forgets, an LSTM with a high forget bias does not") {
+    Recurrent<Elman<double>> elman(Elman<double>(1, H, rng));
+    elman.cell().weight_hh *= 0.5;  // orthogonal * 0.5: spectral radius 0.5
+    const auto e = input_gradient_norms(elman, T, rng);
+    Recurrent<LSTM<double>> lstm(LSTM<double>(1, H, rng));
+    lstm.cell().set_forget_bias(5.0);
+    const auto l = input_gradient_norms(lstm, T, rng);
+    const double elman_ratio = e.front() / e.back(), lstm_ratio = l.front() / l.back();
+    INFO("||dL/dx(0)|| / ||dL/dx(T-1)||: Elman " << elman_ratio << ", LSTM " << lstm_ratio);
+    CHECK(elman_ratio < 1e-10);
+    CHECK(lstm_ratio > 1e-2);
+  }
+  SECTION("exploding: an expanding linear Elman net, tamed by clipping") {
+    Elman<double, Dynamic, Dynamic, Identity> cell(1, H, rng);
+    cell.weight_hh *= 1.3;  // orthogonal * 1.3: every step multiplies gradients by 1.3
+    Recurrent<Elman<double, Dynamic, Dynamic, Identity>> elman(cell);
+    const auto e = input_gradient_norms(elman, T, rng);
+    INFO("||dL/dx(0)|| / ||dL/dx(T-1)|| = " << e.front() / e.back());
+    CHECK(e.front() / e.back() > 1e5);  // 1.3^49 = 3.8e5
+    const double before = clip_global_norm(elman, 1.0);
+    CHECK(before > 1e4);
+    CHECK(grad_norm(elman) == Approx(1.0));
+  }
+}
