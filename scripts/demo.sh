@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 source scripts/env.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+cmake -S . -B build "${RELEASE_FLAGS[@]}" >/dev/null
 cmake --build build -j "$JOBS" --target recur-adding
 echo "== recur-adding: an LSTM learns the adding problem"
 ./build/examples/recur-adding "$@"

@@ -2,3 +2,6 @@
 export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 JOBS="${JOBS:-$(nproc)}"
+# The Release flags every script builds with (one build tree, no rebuild between scripts).
+RELEASE_FLAGS=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O3 -march=native -DNDEBUG"
+  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

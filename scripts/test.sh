@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 build="${1:-build}"
 shift || true
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DRECUR_WERROR=ON "$@" >/dev/null
+cmake -S . -B "$build" "${RELEASE_FLAGS[@]}" -DRECUR_WERROR=ON "$@" >/dev/null
 cmake --build "$build" -j "$JOBS"
 cd "$build"
 ctest --output-on-failure -j "$JOBS" --timeout 900

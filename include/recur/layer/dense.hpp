@@ -63,6 +63,14 @@ class Dense {
     return compute(x);
   }
 
+  /// One column (or a few) without allocating: y = act(W x + b), y preallocated [O x n].
+  template <class X, class Y>
+  void step(const Eigen::MatrixBase<X>& x, Eigen::MatrixBase<Y>& y) const {
+    y.derived().noalias() = weight * x;
+    y.derived().colwise() += bias;
+    act.apply(y.derived());
+  }
+
   /// dy [O x N] -> dx [I x N]; accumulates the gradients.
   template <class DY>
   MatX<S> backward(Trace& tr, const Eigen::MatrixBase<DY>& dy) {

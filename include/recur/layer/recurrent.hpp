@@ -5,6 +5,7 @@
 // gradients of all steps one product after the backward loop; only W_hh h(t-1) stays inside.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -39,7 +40,9 @@ class Recurrent {
   struct Trace {
     Batch batch{1};
     Index steps = 0;
-    MatX<S> input;       // [I x T*B] copy of the input, for the input-weight gradient
+    // [I x T*B] the caller's input, referenced (not copied) for the input-weight gradient: it
+    // must stay alive and unchanged until backward, like a tensor PyTorch saves for backward.
+    std::optional<Eigen::Ref<const MatX<S>>> input;
     GMat gates;          // [G*H x T*B] activated gates
     HMat h;              // [H x T*B] hidden states (at padding: the state carried through)
     CMat c;              // [H x T*B] LSTM cell states; empty otherwise
@@ -51,6 +54,11 @@ class Recurrent {
 
     /// The layer's output [H x T*B] (zero past each sequence's end).
     const HMat& output() const { return batch.ragged() ? padded : h; }
+
+    /// Bytes of activations the trace owns (the referenced input not counted).
+    std::size_t bytes() const {
+      return sizeof(S) * static_cast<std::size_t>(gates.size() + h.size() + c.size() + aux.size() + padded.size());
+    }
   };
 
   explicit Recurrent(Cell cell, bool reverse = false) : cell_(std::move(cell)), reverse_(reverse) {}
@@ -85,6 +93,8 @@ class Recurrent {
     run(x, batch, tr, initial, true);
     return tr.output();
   }
+  /// The trace references its input, so a temporary matrix would dangle before backward.
+  const HMat& forward(MatX<S>&& x, const Batch& batch, Trace& tr, const State* initial = nullptr) const = delete;
 
   /// Inference without a trace. If `state` is given it is the initial state and receives the
   /// final one (to continue a stream chunk by chunk).
@@ -102,7 +112,7 @@ class Recurrent {
   template <class DY>
   MatX<S> backward(Trace& tr, const Eigen::MatrixBase<DY>& dy, const State* grad_final = nullptr) {
     const Index n = hidden_size(), B = tr.batch.size(), T = tr.steps;
-    if (T == 0 || tr.input.rows() != input_size())
+    if (T == 0 || !tr.input || tr.input->rows() != input_size())
       throw value_error("Recurrent::backward: the trace was not made by forward() of this layer");
     detail::check_shape(dy, n, T * B, "Recurrent::backward dy");
     HMat carry_h = HMat::Zero(n, B);  // gradient w.r.t. the state entering the next step
@@ -152,7 +162,7 @@ class Recurrent {
     tr.grad_initial.c = carry_c;
 
     // Parameter gradients for all steps at once.
-    cell_.grad_weight_ih.noalias() += dgx * tr.input.transpose();
+    cell_.grad_weight_ih.noalias() += dgx * tr.input->transpose();
     cell_.grad_bias_ih += dgx.rowwise().sum();
     if constexpr (Cell::separate_hidden_grad)
       hidden_side(tr, dgh);
@@ -210,9 +220,9 @@ class Recurrent {
       tr.initial.c.setZero(Cell::has_cell_state ? n : 0, B);
     }
     if (keep_input)
-      tr.input = x;
+      tr.input.emplace(x);
     else
-      tr.input.resize(0, 0);
+      tr.input.reset();
 
     tr.gates.noalias() = cell_.weight_ih * x;  // [G*H x T*B]: all input projections at once
     cell_.add_input_bias(tr.gates);

@@ -51,6 +51,9 @@ class Sequential {
     return forward_from<0>(x, batch, tr);
   }
 
+  /// Recurrent layers reference their input until backward: a temporary would dangle.
+  const auto& forward(MatX<S>&& x, const Batch& batch, Trace& tr) const = delete;
+
   template <class X>
   auto predict(const X& x, const Batch& batch) const {
     return predict_from<0>(x, batch);

@@ -102,6 +102,8 @@ class Stack {
     return tr.output();
   }
 
+  const MatX<S>& forward(MatX<S>&& x, const Batch& batch, Trace& tr, const State* initial = nullptr) const = delete;
+
   /// Inference; `state` (if given) is the initial state and receives the final one.
   template <class X>
   MatX<S> predict(const Eigen::MatrixBase<X>& x, const Batch& batch, State* state = nullptr) const {

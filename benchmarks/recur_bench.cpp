@@ -1,0 +1,183 @@
+// recur_bench: throughput of the cells unrolled over time, and latency of streaming steps.
+//
+// Sequence cases: {cell}/{mode}/T:{T}/B:{B}/I:{I}/H:{H}, mode fwd (inference, no trace) or
+// train (forward with trace + full BPTT with parameter and input gradients, no optimizer step).
+// Counter GFLOPS counts the matrix products only, as ../shared/peers/torch_rnn_bench.py does:
+// forward 2*G*H*(I+H)*B*T, train three times that.
+// Stream cases: {cell}[_fixed]/stream/I:1/H:{H}: one step at B = 1 with a Dense(H -> 1) head,
+// the state carried from step to step; the time per iteration is the time per step.
+// Threads: --threads N (or RECUR_THREADS=N) lets Eigen run its products on N threads.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <recur/recur.hpp>
+
+using namespace recur;
+
+namespace {
+
+MatX<float> random_matrix(Index rows, Index cols, Rng& rng) {
+  MatX<float> m(rows, cols);
+  for (Index j = 0; j < cols; ++j)
+    for (Index i = 0; i < rows; ++i) m(i, j) = static_cast<float>(rng.uniform(-1, 1));
+  return m;
+}
+
+double forward_flops(int gates, Index T, Index B, Index I, Index H) {
+  return 2.0 * gates * double(H) * double(I + H) * double(B) * double(T);
+}
+
+template <class Cell>
+void sequence_fwd(benchmark::State& st, Index T, Index B, Index I, Index H) {
+  Rng rng(1);
+  const Recurrent<Cell> layer(I, H, rng);
+  const MatX<float> x = random_matrix(I, T * B, rng);
+  for (auto _ : st) {
+    auto y = layer.predict(x, B);
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.counters["GFLOPS"] =
+      benchmark::Counter(forward_flops(Cell::gates, T, B, I, H) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <class Cell>
+void sequence_train(benchmark::State& st, Index T, Index B, Index I, Index H) {
+  Rng rng(1);
+  Recurrent<Cell> layer(I, H, rng);
+  const MatX<float> x = random_matrix(I, T * B, rng);
+  const MatX<float> dy = random_matrix(H, T * B, rng);
+  typename Recurrent<Cell>::Trace tr;
+  for (auto _ : st) {
+    layer.forward(x, B, tr);
+    auto dx = layer.backward(tr, dy);
+    benchmark::DoNotOptimize(dx.data());
+  }
+  st.counters["GFLOPS"] = benchmark::Counter(3 * forward_flops(Cell::gates, T, B, I, H) / 1e9,
+                                             benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["trace_bytes_per_step"] = double(tr.bytes()) / double(T);
+}
+
+/// One streaming step of cell + Dense(H -> 1) head; the head's output is fed back as the next
+/// input so that nothing can be hoisted out of the loop.
+template <class Cell>
+void stream(benchmark::State& st, Index H) {
+  Rng rng(1);
+  const Cell cell(1, H, rng);
+  const Dense<float> head(H, 1, rng);
+  auto state = cell.zero_stream_state();
+  Matrix<float, 1, 1> x(0.1f), y;
+  for (auto _ : st) {
+    const auto& h = cell.step(x, state);
+    head.step(h, y);
+    x(0) = 0.5f * y(0) + 0.1f;
+    benchmark::DoNotOptimize(x.data());
+  }
+}
+
+void eigen_sgemm(benchmark::State& st, Index n) {
+  Rng rng(1);
+  const MatX<float> a = random_matrix(n, n, rng), b = random_matrix(n, n, rng);
+  MatX<float> c(n, n);
+  for (auto _ : st) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.counters["GFLOPS"] =
+      benchmark::Counter(2.0 * double(n) * double(n) * double(n) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+struct Shape {
+  Index T, B, I, H;
+};
+
+std::string shape_name(const char* cell, const char* mode, const Shape& s) {
+  return std::string(cell) + "/" + mode + "/T:" + std::to_string(s.T) + "/B:" + std::to_string(s.B) +
+         "/I:" + std::to_string(s.I) + "/H:" + std::to_string(s.H);
+}
+
+template <class Cell>
+void register_sequence(const char* name, const std::vector<Shape>& shapes) {
+  for (const Shape& s : shapes) {
+    benchmark::RegisterBenchmark(shape_name(name, "fwd", s).c_str(),
+                                 [s](benchmark::State& st) { sequence_fwd<Cell>(st, s.T, s.B, s.I, s.H); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(shape_name(name, "train", s).c_str(),
+                                 [s](benchmark::State& st) { sequence_train<Cell>(st, s.T, s.B, s.I, s.H); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+}
+
+template <template <class, int, int> class Fixed, int H>
+void register_fixed_stream(const char* name) {
+  benchmark::RegisterBenchmark((std::string(name) + "_fixed/stream/I:1/H:" + std::to_string(H)).c_str(),
+                               [](benchmark::State& st) { stream<Fixed<float, 1, H>>(st, H); });
+}
+
+template <class S, int I, int H>
+using ElmanT = Elman<S, I, H>;
+template <class S, int I, int H>
+using LSTMT = LSTM<S, I, H>;
+template <class S, int I, int H>
+using GRUT = GRU<S, I, H>;
+
+template <template <class, int, int> class Fixed>
+void register_stream(const char* name) {
+  for (Index h : {8, 16, 32, 64, 128})
+    benchmark::RegisterBenchmark((std::string(name) + "/stream/I:1/H:" + std::to_string(h)).c_str(),
+                                 [h](benchmark::State& st) { stream<Fixed<float, Dynamic, Dynamic>>(st, h); });
+  register_fixed_stream<Fixed, 8>(name);
+  register_fixed_stream<Fixed, 16>(name);
+  register_fixed_stream<Fixed, 32>(name);
+  register_fixed_stream<Fixed, 64>(name);
+  register_fixed_stream<Fixed, 128>(name);
+}
+
+/// Removes --threads N from argv (Google Benchmark rejects unknown flags); returns N.
+int take_threads(int& argc, char** argv) {
+  int threads = 1;
+  if (const char* env = std::getenv("RECUR_THREADS")) threads = std::atoi(env);
+  int out = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      threads = std::atoi(argv[++i]);
+    } else if (std::strncmp(argv[i], "--threads=", 10) == 0) {
+      threads = std::atoi(argv[i] + 10);
+    } else {
+      argv[out++] = argv[i];
+    }
+  }
+  argc = out;
+  return threads < 1 ? 1 : threads;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int threads = take_threads(argc, argv);
+  Eigen::setNbThreads(threads);
+  benchmark::AddCustomContext("recur_threads", std::to_string(threads));
+  benchmark::AddCustomContext("eigen_threads", std::to_string(Eigen::nbThreads()));
+
+  const std::vector<Shape> shapes = {{100, 1, 64, 128}, {100, 32, 128, 256}, {50, 64, 256, 512}};
+  register_sequence<Elman<float>>("elman", shapes);
+  register_sequence<LSTM<float>>("lstm", shapes);
+  register_sequence<GRU<float>>("gru", shapes);
+  register_stream<ElmanT>("elman");
+  register_stream<LSTMT>("lstm");
+  register_stream<GRUT>("gru");
+  benchmark::RegisterBenchmark("eigen_sgemm/N:1024", [](benchmark::State& st) { eigen_sgemm(st, 1024); })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
