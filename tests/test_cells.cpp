@@ -1,5 +1,7 @@
 // Cells unrolled over time: finite-difference gradient checks in both size modes, closed forms,
 // and streaming step() against the unrolled layer.
+#include <thread>
+
 #include "helpers.hpp"
 
 using namespace recur;
@@ -165,4 +167,39 @@ TEST_CASE("gate policies: slope and hard sigmoid", "[activation]") {
 TEST_CASE("fixed-size cells reject other sizes", "[cell][error]") {
   CHECK_THROWS_AS((LSTM<float, 3, 4>(3, 5)), shape_error);
   CHECK_THROWS_WITH((GRU<float, 2, 8>(3, 8)), Catch::Contains("input 3") && Catch::Contains("input 2"));
+}
+
+TEST_CASE("threads share one const model, each with its own state", "[cell][thread]") {
+  Rng rng(12);
+  const LSTM<float, 1, 16> cell(rng);
+  const Recurrent<GRU<float>> layer(GRU<float>(3, 8, rng));
+  const MatX<float> seq = random<float>(3, 50 * 2, rng);
+  auto run_stream = [&](float seed) {
+    auto s = cell.zero_stream_state();
+    Matrix<float, 1, 1> x(seed);
+    float sum = 0;
+    for (int t = 0; t < 20000; ++t) {
+      x(0) = std::sin(seed + 0.01f * float(t));
+      sum += cell.step(x, s).sum();
+    }
+    return sum;
+  };
+  const float alone_a = run_stream(0.5f), alone_b = run_stream(1.5f);
+  const MatX<float> alone_seq = layer.predict(seq, 2);
+  float a = 0, b = 0;
+  MatX<float> ya, yb;
+  std::thread ta([&] {
+    a = run_stream(0.5f);
+    ya = layer.predict(seq, 2);
+  });
+  std::thread tb([&] {
+    b = run_stream(1.5f);
+    yb = layer.predict(seq, 2);
+  });
+  ta.join();
+  tb.join();
+  CHECK(a == alone_a);  // bit for bit
+  CHECK(b == alone_b);
+  CHECK(ya == alone_seq);
+  CHECK(yb == alone_seq);
 }
