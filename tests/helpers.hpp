@@ -20,7 +20,8 @@ recur::MatX<S> random(Index rows, Index cols, recur::Rng& rng, double scale = 1.
 }
 
 /// Largest |a - b| / (1 + |b|) over all entries: an absolute error for small values, relative
-/// for large ones.
+/// for large ones. (Pass evaluated matrices: a product expression would be recomputed for
+/// every coefficient.)
 template <class A, class B>
 double max_diff(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
   REQUIRE(a.rows() == b.rows());

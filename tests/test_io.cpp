@@ -139,6 +139,15 @@ TEST_CASE("hostile safetensors headers are refused with a reason", "[io]") {
                      12),
          "overlap");
   refuse(with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", 8), "gap");
+  refuse(with_header(R"({"a": {"dtype": "F32", "shape": [0, 18446744073709551615], "data_offsets": [0, 0]}})", 0),
+         "dimension larger than the file");
+  refuse(with_header(R"({"a": {"dtype": "F32", "shape": [1,1,1,1,1,1,1,1,1], "data_offsets": [0, 4]}})", 4),
+         "more than 8 dimensions");
+  // Empty tensors may share an offset with the next one, whatever their names.
+  CHECK_NOTHROW(safetensors::File::parse(with_header(R"({"z": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]},
+                      "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
+                                                     4),
+                                         "empty tensor"));
   refuse(with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", 8), "cover 4 bytes");
 }
 
@@ -161,7 +170,8 @@ TEST_CASE("model files of the wrong shape, dtype or contents are refused by name
   CHECK_THROWS_WITH(load(d, safetensors::File::parse(nan_file, "f")), Catch::Contains("NaN"));
   CHECK_THROWS_WITH(load(d, file(R"({"__metadata__": {"format": "recur", "format_version": "99"}})", 0)),
                     Catch::Contains("version 99"));
-  CHECK_THROWS_WITH(safetensors::File::read("/nonexistent/model.safetensors"), Catch::Contains("cannot open"));
+  CHECK_THROWS_WITH(safetensors::File::read("/nonexistent/model.safetensors"), Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(safetensors::File::read("/dev/zero"), Catch::Contains("not a regular file"));
 }
 
 TEST_CASE("saving replaces the previous file only when the new one is complete", "[io]") {
@@ -173,6 +183,7 @@ TEST_CASE("saving replaces the previous file only when the new one is complete",
   d.weight(0, 0) += 1;
   save(d, path);
   CHECK(slurp(path) != first);
+  CHECK((fs::status(path).permissions() & fs::perms::others_read) != fs::perms::none);  // not mkstemp's 0600
   // A save that cannot complete (the target is a directory) fails and leaves no temporary file.
   fs::create_directories(dir / "taken" / "x");
   CHECK_THROWS_AS(save(d, (dir / "taken").string()), io_error);

@@ -270,3 +270,79 @@ TEST_CASE("public entry points reject bad input with both shapes in the message"
     CHECK_THROWS_AS(LastStep<float>().predict(MatX<float>::Zero(2, 5), 2), shape_error);
   }
 }
+
+TEMPLATE_TEST_CASE("the packed recurrent product equals Eigen's product", "[packed]", float, double) {
+  Rng rng(30);
+  // Shapes around the kernel's register blocks and cache blocks, and a depth beyond one block.
+  for (Index m : {1, 7, 48, 129, 1024})
+    for (Index k : {1, 5, 64, 700})
+      for (Index n : {1, 4, 9, 33}) {
+        const MatX<TestType> a = random<TestType>(m, k, rng), b = random<TestType>(k, n, rng);
+        MatX<TestType> c = random<TestType>(m, n, rng), expected = c + a * b;
+        detail::PackedMatrix<TestType> packed;
+        packed.pack(a, n);
+        MatX<TestType> work = packed.workspace();
+        packed.multiply_add(c, a, b, work);
+        INFO("m " << m << ", k " << k << ", n " << n);
+        CHECK(test::max_diff(c, expected) < (std::is_same<TestType, float>::value ? 1e-4 : 1e-12));
+        // and on column blocks of larger matrices, as the time loop uses it
+        MatX<TestType> big = MatX<TestType>::Zero(m, 3 * n), bb = random<TestType>(k, 3 * n, rng);
+        packed.multiply_add(big.middleCols(n, n), a, bb.middleCols(2 * n, n), work);
+        const MatX<TestType> expected_block = a * bb.middleCols(2 * n, n);
+        CHECK(test::max_diff(big.middleCols(n, n), expected_block) <
+              (std::is_same<TestType, float>::value ? 1e-4 : 1e-12));
+        CHECK(big.leftCols(n).isZero());
+      }
+}
+
+TEST_CASE("wide batches (packed products) pass gradient checks", "[packed][gradient]") {
+  Rng rng(31);
+  Stack<GRU<double>> gru(3, 5, StackOptions{2, true}, rng);
+  MatX<double> x = random(3, 3 * 6, rng);
+  check_model(gru, x, 6);
+  Stack<LSTM<double>> lstm(3, 5, StackOptions{1, false}, rng);
+  check_model(lstm, x, Batch(std::vector<Index>{3, 1, 2, 3, 0, 2}));
+}
+
+TEST_CASE("traces keep temporaries alive and refuse traces of other layers", "[trace][error]") {
+  Rng rng(40);
+  Recurrent<LSTM<float, 4, 4>> first{LSTM<float, 4, 4>(rng)}, second{LSTM<float, 4, 4>(rng)};
+  const MatX<float> x = random<float>(4, 3 * 2, rng), dy = random<float>(4, 3 * 2, rng);
+  Recurrent<LSTM<float, 4, 4>>::Trace by_ref, by_temp, by_expr;
+  const MatX<float> mid = first.predict(x, 2);
+  second.forward(mid, 2, by_ref);
+  second.forward(first.predict(x, 2), 2, by_temp);  // a temporary: copied into the trace
+  second.forward(mid * 1.0f, 2, by_expr);           // an expression: evaluated into the trace
+  CHECK(by_ref.input_copy.size() == 0);
+  CHECK(by_temp.input_copy.size() == mid.size());
+  std::vector<Recurrent<LSTM<float, 4, 4>>::Trace> moved;
+  moved.push_back(std::move(by_temp));  // moving keeps the copy it points at
+  moved.emplace_back();
+  moved.reserve(100);
+  zero_grad(second);
+  const MatX<float> a = second.backward(by_ref, dy);
+  const MatX<float> wa = second.cell().grad_weight_ih;
+  for (auto* tr : {&moved[0], &by_expr}) {
+    zero_grad(second);
+    CHECK(test::max_diff(second.backward(*tr, dy), a) == 0.0);
+    CHECK(test::max_diff(second.cell().grad_weight_ih, wa) == 0.0);
+  }
+  SECTION("a trace of another layer, a failed forward, a flipped direction") {
+    Recurrent<GRU<float>> wide(GRU<float>(4, 9, rng)), narrow(GRU<float>(4, 3, rng));
+    Recurrent<GRU<float>>::Trace tr;
+    wide.forward(x, 2, tr);
+    CHECK_THROWS_WITH(narrow.backward(tr, MatX<float>::Zero(3, 6)), Catch::Contains("not made by"));
+    Recurrent<GRU<float>>::State bad{MatX<float>::Zero(3, 5), MatX<float>()};
+    CHECK_THROWS_AS(narrow.forward(x, 2, tr, &bad), shape_error);
+    CHECK_THROWS_WITH(narrow.backward(tr, MatX<float>::Zero(3, 6)), Catch::Contains("not made by"));
+    narrow.forward(x, 2, tr);
+    narrow.set_reverse(true);
+    CHECK_THROWS_WITH(narrow.backward(tr, MatX<float>::Zero(3, 6)), Catch::Contains("not made by"));
+  }
+  SECTION("an embedding trace after a failed forward") {
+    Embedding<float> e(5, 2, rng);
+    Embedding<float>::Trace tr;
+    CHECK_THROWS_AS(e.forward({1, 7}, 1, tr), value_error);
+    CHECK_THROWS_AS(e.backward(tr, MatX<float>::Zero(2, 2)), shape_error);
+  }
+}

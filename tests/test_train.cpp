@@ -95,6 +95,18 @@ TEST_CASE("optimizers follow PyTorch's update rules", "[optimizer]") {
   CHECK(two_steps(Adam<double>(0.1, 0.1)) == Approx(0.8681231891743804).epsilon(1e-12));
   CHECK(two_steps(AdamW<double>(0.1, 0.1)) == Approx(0.8544662966974315).epsilon(1e-12));
   CHECK_THROWS_AS(Adam<double>(-1.0), value_error);
+  // One optimizer, one model: another model is refused before anything changes.
+  Adam<double> adam(0.1);
+  Dense<double> a(2, 2), b(2, 3);
+  adam.step(a);
+  b.grad_weight.setOnes();
+  const MatX<double> before = b.weight;
+  CHECK_THROWS_AS(adam.step(b), shape_error);
+  CHECK(b.weight == before);
+  CHECK(b.grad_weight.isOnes());
+  CHECK(adam.steps() == 1);
+  Rng rng(1);
+  CHECK_THROWS_AS(rng.below(0), std::invalid_argument);
 }
 
 TEST_CASE("gradient clipping", "[clip]") {
@@ -117,6 +129,12 @@ TEST_CASE("gradient clipping", "[clip]") {
     CHECK(grad_norm(d) == Approx(1.3));
     CHECK(d.grad_bias(1) == Approx(1.2));
     CHECK(d.grad_weight(0, 0) == Approx(0.3));
+  }
+  SECTION("huge float gradients do not overflow the norm") {
+    Dense<float> f(2, 1, rng);
+    f.grad_weight << 3e30f, 4e30f;
+    CHECK(clip_global_norm(f, 1.0) == Approx(5e30));
+    CHECK(f.grad_weight(0) == Approx(0.6f));
   }
   SECTION("a NaN gradient is reported by name") {
     d.grad_bias(0) = NAN;

@@ -29,6 +29,7 @@ class Elman : public CellBase<Elman<S, I, H, Phi>, S, I, H, 1, false> {
   using typename Base::StreamState;
   static constexpr bool has_aux = false;
   static constexpr bool separate_hidden_grad = false;
+  static constexpr bool recurrent_into_scratch = false;  // W_hh h is added into the gates
   static constexpr const char* kind = "elman";
 
   Phi phi;
@@ -46,22 +47,21 @@ class Elman : public CellBase<Elman<S, I, H, Phi>, S, I, H, 1, false> {
     gx.colwise() += bias_ih + bias_hh;
   }
 
-  /// `g` [H x B]: W_ih x + biases on entry, h' on exit.
+  /// `g` [H x B]: W_ih x + W_hh h + biases on entry, h' on exit.
   template <class G, class HP, class CP, class HO, class CO, class AX, class SC>
-  void forward_step(G&& g, const HP& h_prev, const CP& /*c_prev*/, HO&& h, CO&& /*c*/, AX&& /*aux*/,
-                    SC&& /*scratch*/) const {
-    g.noalias() += weight_hh * h_prev;
+  void forward_gates(G&& g, const HP& /*h_prev*/, const CP& /*c_prev*/, HO&& h, CO&& /*c*/, AX&& /*aux*/,
+                     SC&& /*scratch*/) const {
     phi.apply(g);
     h = g;
   }
 
   template <class DH, class DC, class G, class HP, class CP, class C, class AX, class DGX, class DGH, class DHP,
             class DCP>
-  void backward_step(const DH& dh, const DC& /*dc*/, const G& g, const HP& /*h_prev*/, const CP& /*c_prev*/,
-                     const C& /*c*/, const AX& /*aux*/, DGX&& dgx, DGH&& /*dgh*/, DHP&& dh_prev,
-                     DCP&& /*dc_prev*/) const {
+  void backward_gates(const DH& dh, const DC& /*dc*/, const G& g, const HP& /*h_prev*/, const CP& /*c_prev*/,
+                      const C& /*c*/, const AX& /*aux*/, DGX&& dgx, DGH&& /*dgh*/, DHP&& dh_prev,
+                      DCP&& /*dc_prev*/) const {
     dgx.array() = dh.array() * phi.derivative(g);
-    dh_prev.noalias() = weight_hh.transpose() * dgx;
+    dh_prev.setZero();  // all of it goes through W_hh: the caller adds W_hh^T dgx
   }
 };
 

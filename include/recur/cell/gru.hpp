@@ -34,8 +34,9 @@ class GRU : public CellBase<GRU<S, I, H, Gate>, S, I, H, 3, false> {
   using Base::weight_ih;
   using typename Base::State;
   using typename Base::StreamState;
-  static constexpr bool has_aux = true;               // keeps hn = W_hn h + b_hn per step
-  static constexpr bool separate_hidden_grad = true;  // the n block differs between the sides
+  static constexpr bool has_aux = true;                 // keeps hn = W_hn h + b_hn per step
+  static constexpr bool separate_hidden_grad = true;    // the n block differs between the sides
+  static constexpr bool recurrent_into_scratch = true;  // W_hh h is kept apart (r scales part of it)
   static constexpr const char* kind = "gru";
 
   Gate gate;
@@ -56,12 +57,11 @@ class GRU : public CellBase<GRU<S, I, H, Gate>, S, I, H, 3, false> {
     gx.topRows(2 * n).colwise() += bias_hh.head(2 * n);
   }
 
-  /// `g` [3H x B]: W_ih x + input biases on entry, activated [r; z; n] on exit.
-  /// aux [H x B] receives hn; scratch [3H x B] is workspace.
+  /// `g` [3H x B]: W_ih x + input biases on entry, activated [r; z; n] on exit. `scratch`
+  /// [3H x B] holds the recurrent product W_hh h on entry; aux [H x B] receives hn.
   template <class G, class HP, class CP, class HO, class CO, class AX, class SC>
-  void forward_step(G&& g, const HP& h_prev, const CP& /*c_prev*/, HO&& h, CO&& /*c*/, AX&& aux, SC&& scratch) const {
+  void forward_gates(G&& g, const HP& h_prev, const CP& /*c_prev*/, HO&& h, CO&& /*c*/, AX&& aux, SC&& scratch) const {
     const Index n = this->hidden_size();
-    scratch.noalias() = weight_hh * h_prev;
     auto rz = g.topRows(2 * n);
     rz += scratch.topRows(2 * n);
     gate.apply(rz);
@@ -75,11 +75,12 @@ class GRU : public CellBase<GRU<S, I, H, Gate>, S, I, H, 3, false> {
     h.array() = (S(1) - z.array()) * nn.array() + z.array() * h_prev.array();
   }
 
-  /// dh [H x B] flows into h'. Writes dgx, dgh [3H x B] and dh_prev; dc is unused.
+  /// dh [H x B] flows into h'. Writes dgx, dgh [3H x B] and the direct part of dh_prev
+  /// (dh z); the caller adds W_hh^T dgh. dc is unused.
   template <class DH, class DC, class G, class HP, class CP, class C, class AX, class DGX, class DGH, class DHP,
             class DCP>
-  void backward_step(const DH& dh, const DC& /*dc*/, const G& g, const HP& h_prev, const CP& /*c_prev*/, const C& /*c*/,
-                     const AX& aux, DGX&& dgx, DGH&& dgh, DHP&& dh_prev, DCP&& /*dc_prev*/) const {
+  void backward_gates(const DH& dh, const DC& /*dc*/, const G& g, const HP& h_prev, const CP& /*c_prev*/,
+                      const C& /*c*/, const AX& aux, DGX&& dgx, DGH&& dgh, DHP&& dh_prev, DCP&& /*dc_prev*/) const {
     const Index n = this->hidden_size();
     const auto r = g.template middleRows<H>(0, n);
     const auto z = g.template middleRows<H>(n, n);
@@ -93,7 +94,6 @@ class GRU : public CellBase<GRU<S, I, H, Gate>, S, I, H, 3, false> {
     dgh.topRows(2 * n) = dgx.topRows(2 * n);
     dgh.template middleRows<H>(2 * n, n).array() = dn.array() * r.array();
     dh_prev.array() = dh.array() * z.array();
-    dh_prev.noalias() += weight_hh.transpose() * dgh;
   }
 };
 

@@ -37,6 +37,7 @@ class LSTM : public CellBase<LSTM<S, I, H, Gate>, S, I, H, 4, true> {
   using typename Base::StreamState;
   static constexpr bool has_aux = false;  // keeps nothing else per step
   static constexpr bool separate_hidden_grad = false;
+  static constexpr bool recurrent_into_scratch = false;  // W_hh h is added into the gates
   static constexpr const char* kind = "lstm";
 
   Gate gate;  ///< gate activation, with its slope where it has one
@@ -64,12 +65,13 @@ class LSTM : public CellBase<LSTM<S, I, H, Gate>, S, I, H, 4, true> {
     gx.colwise() += bias_ih + bias_hh;
   }
 
-  /// One step for a block of B columns. `g` [4H x B] holds W_ih x + biases on entry and the
-  /// activated gates on exit (what backward needs). aux and scratch are unused.
+  /// One step for a block of B columns, after the recurrent product: `g` [4H x B] holds
+  /// W_ih x + W_hh h + biases on entry and the activated gates on exit (what backward needs).
+  /// aux and scratch are unused.
   template <class G, class HP, class CP, class HO, class CO, class AX, class SC>
-  void forward_step(G&& g, const HP& h_prev, const CP& c_prev, HO&& h, CO&& c, AX&& /*aux*/, SC&& /*scratch*/) const {
+  void forward_gates(G&& g, const HP& /*h_prev*/, const CP& c_prev, HO&& h, CO&& c, AX&& /*aux*/,
+                     SC&& /*scratch*/) const {
     const Index n = this->hidden_size();
-    g.noalias() += weight_hh * h_prev;
     auto i = g.template middleRows<H>(0, n);
     auto f = g.template middleRows<H>(n, n);
     auto gg = g.template middleRows<H>(2 * n, n);
@@ -83,12 +85,13 @@ class LSTM : public CellBase<LSTM<S, I, H, Gate>, S, I, H, 4, true> {
   }
 
   /// Gradients of one step. dh, dc [H x B]: gradients flowing into h' and c'. Writes dgx
-  /// [4H x B] (pre-activation gradients; the same serve the hidden side), dh_prev and dc_prev.
-  /// dc_prev may alias dc.
+  /// [4H x B] (pre-activation gradients; the same serve the hidden side) and dc_prev, and sets
+  /// dh_prev to the part that does not go through W_hh (none for LSTM); the caller adds
+  /// W_hh^T dgx. dc_prev may alias dc.
   template <class DH, class DC, class G, class HP, class CP, class C, class AX, class DGX, class DGH, class DHP,
             class DCP>
-  void backward_step(const DH& dh, const DC& dc, const G& g, const HP& /*h_prev*/, const CP& c_prev, const C& c,
-                     const AX& /*aux*/, DGX&& dgx, DGH&& /*dgh*/, DHP&& dh_prev, DCP&& dc_prev) const {
+  void backward_gates(const DH& dh, const DC& dc, const G& g, const HP& /*h_prev*/, const CP& c_prev, const C& c,
+                      const AX& /*aux*/, DGX&& dgx, DGH&& /*dgh*/, DHP&& dh_prev, DCP&& dc_prev) const {
     const Index n = this->hidden_size();
     const auto i = g.template middleRows<H>(0, n).array();
     const auto f = g.template middleRows<H>(n, n).array();
@@ -105,7 +108,7 @@ class LSTM : public CellBase<LSTM<S, I, H, Gate>, S, I, H, 4, true> {
     df.array() = dc_prev.array() * c_prev.array() * gate.derivative(g.template middleRows<H>(n, n));
     dg.array() = dc_prev.array() * i * (S(1) - gg.square());
     dc_prev.array() *= f;
-    dh_prev.noalias() = weight_hh.transpose() * dgx;
+    dh_prev.setZero();
   }
 };
 

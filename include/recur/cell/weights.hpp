@@ -90,8 +90,9 @@ struct RecurrentWeights {
 };
 
 /// What the three cells share beyond their weights: state objects and streaming step().
-/// Derived provides add_input_bias(gx) and forward_step(...); HasC says whether it carries an
-/// LSTM memory cell besides h.
+/// Derived provides add_input_bias(gx), forward_gates(...) (the element-wise maths after the
+/// recurrent product W_hh h, which goes into the gates or, if recurrent_into_scratch, into a
+/// scratch block) and backward_gates(...); HasC says whether it carries an LSTM memory cell.
 template <class Derived, class S, int I, int H, int G, bool HasC>
 struct CellBase : RecurrentWeights<S, I, H, G> {
   using Weights = RecurrentWeights<S, I, H, G>;
@@ -116,7 +117,11 @@ struct CellBase : RecurrentWeights<S, I, H, G> {
     if (HasC) detail::check_shape(s.c, this->hidden_size(), x.cols(), "step: state c");
     s.gates.noalias() = this->weight_ih * x;
     self.add_input_bias(s.gates);
-    self.forward_step(s.gates, s.h, s.c, s.h, s.c, s.aux, s.scratch);
+    if (Derived::recurrent_into_scratch)
+      s.scratch.noalias() = this->weight_hh * s.h;
+    else
+      s.gates.noalias() += this->weight_hh * s.h;
+    self.forward_gates(s.gates, s.h, s.c, s.h, s.c, s.aux, s.scratch);
     return s.h;
   }
 

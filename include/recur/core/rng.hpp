@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
+#include <stdexcept>
 
 namespace recur {
 
@@ -38,8 +40,15 @@ class Rng {
     return r * std::cos(2.0 * M_PI * u2);
   }
 
-  /// Uniform integer in [0, n).
-  std::uint64_t below(std::uint64_t n) { return engine_() % n; }
+  /// Uniform integer in [0, n), without modulo bias; n must be positive.
+  std::uint64_t below(std::uint64_t n) {
+    if (n == 0) throw std::invalid_argument("Rng::below(0): the range is empty");
+    const std::uint64_t limit =
+        std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % n;
+    std::uint64_t v = engine_();
+    while (v >= limit) v = engine_();
+    return v % n;
+  }
 
   /// The raw engine, for std::shuffle and for saving the state in checkpoints.
   std::mt19937_64& engine() { return engine_; }

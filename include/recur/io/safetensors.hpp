@@ -5,10 +5,11 @@
 //            "data_offsets": [begin, end]}, ...}, offsets relative to the data buffer,
 //   tensors row-major, little-endian, tiling the buffer without gaps or overlaps.
 // A file that breaks any rule throws recur::io_error naming the file, the tensor and the rule;
-// nothing is allocated beyond the file's real size.
+// a header is at most 16 MB and is parsed only after its length is checked against the file.
 #pragma once
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,11 +17,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "recur/core/error.hpp"
@@ -28,8 +31,11 @@
 
 namespace recur::safetensors {
 
-/// Largest header accepted (the reference implementation's limit).
-constexpr std::uint64_t max_header_bytes = 100'000'000;
+/// Largest header accepted. The reference implementation allows 100 MB; recur's model headers
+/// are a few kilobytes, and a smaller limit bounds what parsing a hostile header can cost.
+constexpr std::uint64_t max_header_bytes = 16 << 20;
+/// Most dimensions a tensor may have.
+constexpr std::size_t max_rank = 8;
 
 struct TensorInfo {
   std::string dtype;                 ///< "F32", "F64", ...
@@ -65,6 +71,9 @@ class File {
  public:
   /// Reads and validates `path`.
   static File read(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+      throw io_error(path + ": not a regular file (or it does not exist)");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -149,7 +158,7 @@ class File {
     if (header.is_discarded()) fail("header is not valid JSON");
     if (!header.is_object()) fail("header is not a JSON object");
 
-    std::vector<std::pair<std::uint64_t, std::string>> order;
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, std::string>> order;  // begin, end, name
     for (auto it = header.begin(); it != header.end(); ++it) {
       const std::string& name = it.key();
       const nlohmann::json& v = it.value();
@@ -165,6 +174,7 @@ class File {
       if (!v.is_object()) fail(where + " is not an object");
       if (!v.contains("dtype") || !v["dtype"].is_string()) fail(where + " has no string dtype");
       if (!v.contains("shape") || !v["shape"].is_array()) fail(where + " has no shape array");
+      if (v["shape"].size() > max_rank) fail(where + " has more than " + std::to_string(max_rank) + " dimensions");
       if (!v.contains("data_offsets") || !v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
         fail(where + " has no data_offsets [begin, end]");
       TensorInfo t;
@@ -175,6 +185,7 @@ class File {
       for (const auto& d : v["shape"]) {
         if (!d.is_number_unsigned()) fail(where + " has a shape entry that is not a non-negative integer");
         const std::uint64_t dim = d.get<std::uint64_t>();
+        if (dim > data_size) fail(where + " has a dimension larger than the file");
         if (dim != 0 && elements > data_size / dim) fail(where + " has a shape larger than the file");
         elements *= dim;
         t.shape.push_back(static_cast<std::int64_t>(dim));
@@ -189,13 +200,13 @@ class File {
       if (t.end - t.begin != elements * esize)
         fail(where + " occupies " + std::to_string(t.end - t.begin) + " bytes but its dtype and shape need " +
              std::to_string(elements * esize));
-      order.emplace_back(t.begin, name);
+      order.emplace_back(t.begin, t.end, name);
       tensors_[name] = std::move(t);
     }
     // The tensors must tile the data buffer exactly: no overlap, no gap, nothing after.
     std::sort(order.begin(), order.end());
     std::uint64_t expect = 0;
-    for (const auto& [begin, name] : order) {
+    for (const auto& [begin, end, name] : order) {  // by (begin, end): empty tensors first
       const TensorInfo& t = tensors_[name];
       if (t.begin != expect)
         fail("tensor '" + name + "' starts at byte " + std::to_string(t.begin) + " but the previous one ends at " +
@@ -259,26 +270,38 @@ class Writer {
     std::string tmp = path + ".tmp-XXXXXX";
     const int fd = ::mkstemp(&tmp[0]);
     if (fd < 0) throw io_error(path + ": cannot create a temporary file beside it (" + std::strerror(errno) + ")");
+    auto fail = [&](const std::string& what) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      std::remove(tmp.c_str());
+      throw io_error(path + ": " + what + " (" + why + "); the previous file is untouched");
+    };
     std::size_t done = 0;
     while (done < data.size()) {
       const ssize_t w = ::write(fd, data.data() + done, data.size() - done);
       if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        const std::string why = std::strerror(errno);
-        ::close(fd);
-        std::remove(tmp.c_str());
-        throw io_error(path + ": write failed (" + why + "); the previous file is untouched");
-      }
+      if (w <= 0) fail("write failed");
       done += static_cast<std::size_t>(w);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    if (::fchmod(fd, 0644) != 0) fail("cannot set permissions");  // mkstemp makes 0600 files
+    if (::fsync(fd) != 0) fail("could not flush to disk");
+    if (::close(fd) != 0) {
       std::remove(tmp.c_str());
-      throw io_error(path + ": could not flush to disk; the previous file is untouched");
+      throw io_error(path + ": could not close the temporary file; the previous file is untouched");
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
       const std::string why = std::strerror(errno);
       std::remove(tmp.c_str());
       throw io_error(path + ": cannot replace the file (" + why + ")");
+    }
+    // Make the rename itself durable.
+    const std::string dir = std::filesystem::path(path).has_parent_path()
+                                ? std::filesystem::path(path).parent_path().string()
+                                : std::string(".");
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
     }
   }
 

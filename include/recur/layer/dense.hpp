@@ -66,6 +66,8 @@ class Dense {
   /// One column (or a few) without allocating: y = act(W x + b), y preallocated [O x n].
   template <class X, class Y>
   void step(const Eigen::MatrixBase<X>& x, Eigen::MatrixBase<Y>& y) const {
+    detail::check_rows(x, input_size(), "Dense::step input");
+    detail::check_shape(y, output_size(), x.cols(), "Dense::step output");
     y.derived().noalias() = weight * x;
     y.derived().colwise() += bias;
     act.apply(y.derived());

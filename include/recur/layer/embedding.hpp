@@ -46,8 +46,8 @@ class Embedding {
 
   /// ids (T*B of them, column order as the sequence layout) -> [E x T*B].
   const MatX<S>& forward(const Ids& ids, const Batch& /*batch*/, Trace& tr) const {
+    tr.y = predict(ids);  // checks every id before the trace keeps them
     tr.ids = ids;
-    tr.y = predict(ids);
     return tr.y;
   }
 
@@ -67,6 +67,10 @@ class Embedding {
   template <class DY>
   MatX<S> backward(Trace& tr, const Eigen::MatrixBase<DY>& dy) {
     detail::check_shape(dy, output_size(), static_cast<Index>(tr.ids.size()), "Embedding::backward dy");
+    for (Index id : tr.ids)
+      if (id < 0 || id >= vocabulary())
+        throw value_error("Embedding::backward: the trace holds token id " + std::to_string(id) +
+                          " outside this embedding's vocabulary");
     for (std::size_t k = 0; k < tr.ids.size(); ++k) grad_weight.col(tr.ids[k]) += dy.col(static_cast<Index>(k));
     return MatX<S>();
   }

@@ -5,13 +5,13 @@
 // gradients of all steps one product after the backward loop; only W_hh h(t-1) stays inside.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <utility>
 
 #include "recur/cell/state.hpp"
 #include "recur/core/batch.hpp"
 #include "recur/core/error.hpp"
+#include "recur/core/packed_product.hpp"
 #include "recur/core/types.hpp"
 
 namespace recur {
@@ -35,14 +35,29 @@ class Recurrent {
   using DGHMat = Matrix<S, Cell::separate_hidden_grad ? GH : Dynamic, Dynamic>;
   using State = SequenceState<S>;
 
+  using InputMap = Eigen::Map<const MatX<S>, 0, Eigen::OuterStride<>>;
+
   /// Everything backward needs, owned by the caller: the layer keeps no per-call state, so a
   /// const layer can run forward from several threads, each with its own trace.
+  /// Move-only: it may point at its own copy of the input.
   struct Trace {
+    Trace() = default;
+    Trace(Trace&&) noexcept = default;
+    Trace& operator=(Trace&&) noexcept = default;
+    Trace(const Trace&) = delete;
+    Trace& operator=(const Trace&) = delete;
+
     Batch batch{1};
     Index steps = 0;
-    // [I x T*B] the caller's input, referenced (not copied) for the input-weight gradient: it
-    // must stay alive and unchanged until backward, like a tensor PyTorch saves for backward.
-    std::optional<Eigen::Ref<const MatX<S>>> input;
+    bool reverse = false;
+    // The input [I x T*B] for the input-weight gradient. A matrix the caller holds (an lvalue,
+    // or a block of one) is referenced, not copied: it must stay alive and unchanged until
+    // backward, like a tensor PyTorch saves for backward. Temporaries and expressions are
+    // copied into input_copy.
+    const S* input_data = nullptr;
+    Index input_rows = 0, input_cols = 0, input_stride = 0;
+    MatX<S> input_copy;
+    InputMap input() const { return InputMap(input_data, input_rows, input_cols, Eigen::OuterStride<>(input_stride)); }
     GMat gates;          // [G*H x T*B] activated gates
     HMat h;              // [H x T*B] hidden states (at padding: the state carried through)
     CMat c;              // [H x T*B] LSTM cell states; empty otherwise
@@ -55,9 +70,10 @@ class Recurrent {
     /// The layer's output [H x T*B] (zero past each sequence's end).
     const HMat& output() const { return batch.ragged() ? padded : h; }
 
-    /// Bytes of activations the trace owns (the referenced input not counted).
+    /// Bytes of activations the trace owns (a referenced input not counted).
     std::size_t bytes() const {
-      return sizeof(S) * static_cast<std::size_t>(gates.size() + h.size() + c.size() + aux.size() + padded.size());
+      return sizeof(S) * static_cast<std::size_t>(gates.size() + h.size() + c.size() + aux.size() + padded.size() +
+                                                  input_copy.size());
     }
   };
 
@@ -88,20 +104,31 @@ class Recurrent {
   /// Forward over x [I x T*B] keeping the trace. `initial` (h0 [H x B], c0) defaults to zero.
   /// Returns the output [H x T*B]; the final state is trace.final.
   template <class X>
-  const HMat& forward(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& tr,
-                      const State* initial = nullptr) const {
-    run(x, batch, tr, initial, true);
+  const HMat& forward(X&& x, const Batch& batch, Trace& tr, const State* initial = nullptr) const {
+    const auto& xd = x.derived();  // also unwraps a MatrixBase<...>& passed along by a caller
+    using D = std::decay_t<decltype(xd)>;
+    // Reference what the caller keeps alive; copy temporaries and expressions.
+    constexpr bool plain = std::is_base_of<Eigen::PlainObjectBase<D>, D>::value;
+    constexpr bool referable = std::is_same<typename D::Scalar, S>::value && (D::Flags & Eigen::DirectAccessBit) &&
+                               !(D::Flags & Eigen::RowMajorBit) && (std::is_lvalue_reference<X>::value || !plain);
+    if constexpr (referable) {
+      if (xd.innerStride() == 1) {
+        run(xd, batch, tr, initial, Keep::reference);
+        tr.input_data = xd.data();
+        tr.input_stride = xd.outerStride();
+        return tr.output();
+      }
+    }
+    run(xd, batch, tr, initial, Keep::copy);
     return tr.output();
   }
-  /// The trace references its input, so a temporary matrix would dangle before backward.
-  const HMat& forward(MatX<S>&& x, const Batch& batch, Trace& tr, const State* initial = nullptr) const = delete;
 
   /// Inference without a trace. If `state` is given it is the initial state and receives the
   /// final one (to continue a stream chunk by chunk).
   template <class X>
   HMat predict(const Eigen::MatrixBase<X>& x, const Batch& batch, State* state = nullptr) const {
     Trace tr;
-    run(x, batch, tr, state, false);
+    run(x, batch, tr, state, Keep::nothing);
     if (state) *state = std::move(tr.final);
     return batch.ragged() ? std::move(tr.padded) : std::move(tr.h);
   }
@@ -112,8 +139,7 @@ class Recurrent {
   template <class DY>
   MatX<S> backward(Trace& tr, const Eigen::MatrixBase<DY>& dy, const State* grad_final = nullptr) {
     const Index n = hidden_size(), B = tr.batch.size(), T = tr.steps;
-    if (T == 0 || !tr.input || tr.input->rows() != input_size())
-      throw value_error("Recurrent::backward: the trace was not made by forward() of this layer");
+    check_trace(tr);
     detail::check_shape(dy, n, T * B, "Recurrent::backward dy");
     HMat carry_h = HMat::Zero(n, B);  // gradient w.r.t. the state entering the next step
     CMat carry_c = CMat::Zero(Cell::has_cell_state ? n : 0, B);
@@ -129,15 +155,22 @@ class Recurrent {
     DGHMat dgh(Cell::separate_hidden_grad ? dgx.rows() : 0, Cell::separate_hidden_grad ? T * B : 0);
     HMat dh(n, B), dh_prev(n, B);
     CMat dc_prev(carry_c.rows(), B);
+    detail::PackedMatrix<S> w_hh_t;  // W_hh^T [H x G*H], packed once for all steps
+    w_hh_t.pack(cell_.weight_hh.transpose(), B);
+    MatX<S> work = w_hh_t.workspace();
 
     for (Index s = T - 1; s >= 0; --s) {
       const Index t = time_of(s, T), col = t * B;
       dh = dy.middleCols(col, B) + carry_h;
       auto body = [&](const auto& h_prev, const auto& c_prev) {
-        cell_.backward_step(dh, carry_c, tr.gates.middleCols(col, B), h_prev, c_prev, tr.c.middleCols(col, B),
-                            tr.aux.middleCols(col, B), dgx.middleCols(col, B),
-                            dgh.middleCols(Cell::separate_hidden_grad ? col : 0, Cell::separate_hidden_grad ? B : 0),
-                            dh_prev, dc_prev);
+        auto dg = dgx.middleCols(col, B);
+        auto dg_h = dgh.middleCols(Cell::separate_hidden_grad ? col : 0, Cell::separate_hidden_grad ? B : 0);
+        cell_.backward_gates(dh, carry_c, tr.gates.middleCols(col, B), h_prev, c_prev, tr.c.middleCols(col, B),
+                             tr.aux.middleCols(col, B), dg, dg_h, dh_prev, dc_prev);
+        if constexpr (Cell::separate_hidden_grad)
+          w_hh_t.multiply_add(dh_prev, cell_.weight_hh.transpose(), dg_h, work);
+        else
+          w_hh_t.multiply_add(dh_prev, cell_.weight_hh.transpose(), dg, work);
       };
       if (s == 0)
         body(tr.initial.h, tr.initial.c);
@@ -162,7 +195,7 @@ class Recurrent {
     tr.grad_initial.c = carry_c;
 
     // Parameter gradients for all steps at once.
-    cell_.grad_weight_ih.noalias() += dgx * tr.input->transpose();
+    cell_.grad_weight_ih.noalias() += dgx * tr.input().transpose();
     cell_.grad_bias_ih += dgx.rowwise().sum();
     if constexpr (Cell::separate_hidden_grad)
       hidden_side(tr, dgh);
@@ -195,47 +228,84 @@ class Recurrent {
 
   Index time_of(Index s, Index steps) const { return reverse_ ? steps - 1 - s : s; }
 
+  /// A trace must come from a completed forward() of a layer of this shape and direction:
+  /// anything else would read outside its matrices.
+  void check_trace(const Trace& tr) const {
+    const Index n = hidden_size(), B = tr.batch.size(), T = tr.steps, cols = T * B;
+    const bool ok = T > 0 && tr.input_data && tr.input_rows == input_size() && tr.input_cols == cols &&
+                    tr.reverse == reverse_ && tr.gates.rows() == Cell::gates * n && tr.gates.cols() == cols &&
+                    tr.h.rows() == n && tr.h.cols() == cols && tr.c.cols() == cols && tr.aux.cols() == cols &&
+                    tr.c.rows() == (Cell::has_cell_state ? n : 0) && tr.aux.rows() == (Cell::has_aux ? n : 0) &&
+                    tr.initial.h.rows() == n && tr.initial.h.cols() == B && tr.initial.c.cols() == B;
+    if (!ok)
+      throw value_error("Recurrent::backward: the trace was not made by a completed forward() of this layer (" +
+                        describe() + ")");
+  }
+
+  enum class Keep { reference, copy, nothing };
+
   template <class X>
-  void run(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& tr, const State* initial, bool keep_input) const {
+  void run(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& tr, const State* initial, Keep keep) const {
     const Index n = hidden_size(), B = batch.size();
+    // Every check first: a trace is only written once the call cannot fail.
     detail::check_rows(x, input_size(), "Recurrent::forward input");
     const Index T = batch.steps(x, "Recurrent::forward input");
     if (T == 0) throw shape_error("Recurrent::forward input: the sequence batch has no steps (0 columns)");
     detail::check_finite(x, "Recurrent::forward input");
-    tr.batch = batch;
-    tr.steps = T;
     if (initial) {
       detail::check_shape(initial->h, n, B, "Recurrent::forward initial state h");
       detail::check_finite(initial->h, "Recurrent::forward initial state h");
-      tr.initial.h = initial->h;
       if (Cell::has_cell_state) {
         detail::check_shape(initial->c, n, B, "Recurrent::forward initial state c");
         detail::check_finite(initial->c, "Recurrent::forward initial state c");
-        tr.initial.c = initial->c;
-      } else {
-        tr.initial.c.resize(0, B);
       }
+    }
+    tr.steps = 0;  // not a valid trace until the end of this function
+    tr.batch = batch;
+    tr.reverse = reverse_;
+    if (initial) {
+      tr.initial.h = initial->h;
+      if (Cell::has_cell_state)
+        tr.initial.c = initial->c;
+      else
+        tr.initial.c.resize(0, B);
     } else {
       tr.initial.h.setZero(n, B);
       tr.initial.c.setZero(Cell::has_cell_state ? n : 0, B);
     }
-    if (keep_input)
-      tr.input.emplace(x);
-    else
-      tr.input.reset();
+    tr.input_data = nullptr;
+    tr.input_rows = x.rows();
+    tr.input_cols = x.cols();
+    tr.input_stride = x.rows();
+    if (keep == Keep::copy) {
+      tr.input_copy = x;
+      tr.input_data = tr.input_copy.data();
+    } else {
+      tr.input_copy.resize(0, 0);
+    }
 
     tr.gates.noalias() = cell_.weight_ih * x;  // [G*H x T*B]: all input projections at once
     cell_.add_input_bias(tr.gates);
     tr.h.resize(n, T * B);
     tr.c.resize(Cell::has_cell_state ? n : 0, T * B);
     tr.aux.resize(Cell::has_aux ? n : 0, T * B);
-    GMat scratch(tr.gates.rows(), Cell::has_aux ? B : 0);
+    GMat scratch(tr.gates.rows(), Cell::recurrent_into_scratch ? B : 0);
+    detail::PackedMatrix<S> w_hh;  // W_hh [G*H x H], packed once for all steps
+    w_hh.pack(cell_.weight_hh, B);
+    MatX<S> work = w_hh.workspace();
 
     for (Index s = 0; s < T; ++s) {
       const Index t = time_of(s, T), col = t * B;
       auto body = [&](const auto& h_prev, const auto& c_prev) {
-        cell_.forward_step(tr.gates.middleCols(col, B), h_prev, c_prev, tr.h.middleCols(col, B),
-                           tr.c.middleCols(col, B), tr.aux.middleCols(col, B), scratch);
+        auto g = tr.gates.middleCols(col, B);
+        if constexpr (Cell::recurrent_into_scratch) {
+          scratch.setZero();
+          w_hh.multiply_add(scratch, cell_.weight_hh, h_prev, work);
+        } else {
+          w_hh.multiply_add(g, cell_.weight_hh, h_prev, work);
+        }
+        cell_.forward_gates(g, h_prev, c_prev, tr.h.middleCols(col, B), tr.c.middleCols(col, B),
+                            tr.aux.middleCols(col, B), scratch);
         if (batch.ragged())  // padding carries the previous state unchanged
           for (Index b = 0; b < B; ++b)
             if (!batch.active(t, b)) {
@@ -250,6 +320,7 @@ class Recurrent {
         body(tr.h.middleCols(pc, B), tr.c.middleCols(pc, B));
       }
     }
+    tr.steps = T;
     const Index last = time_of(T - 1, T) * B;
     tr.final.h = tr.h.middleCols(last, B);
     tr.final.c = tr.c.middleCols(last, B);

@@ -47,12 +47,9 @@ class Sequential {
 
   /// Runs every layer keeping their traces; returns the last layer's output.
   template <class X>
-  const auto& forward(const X& x, const Batch& batch, Trace& tr) const {
-    return forward_from<0>(x, batch, tr);
+  const auto& forward(X&& x, const Batch& batch, Trace& tr) const {
+    return forward_from<0>(std::forward<X>(x), batch, tr);
   }
-
-  /// Recurrent layers reference their input until backward: a temporary would dangle.
-  const auto& forward(MatX<S>&& x, const Batch& batch, Trace& tr) const = delete;
 
   template <class X>
   auto predict(const X& x, const Batch& batch) const {
@@ -73,8 +70,8 @@ class Sequential {
 
  private:
   template <std::size_t K, class X>
-  const auto& forward_from(const X& x, const Batch& batch, Trace& tr) const {
-    const auto& y = std::get<K>(layers_).forward(x, batch, std::get<K>(tr.layers));
+  const auto& forward_from(X&& x, const Batch& batch, Trace& tr) const {
+    const auto& y = std::get<K>(layers_).forward(std::forward<X>(x), batch, std::get<K>(tr.layers));
     if constexpr (K + 1 == N)
       return y;
     else

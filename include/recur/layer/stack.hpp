@@ -57,9 +57,9 @@ class Stack {
     return hidden_size() * (options_.bidirectional && options_.merge == Merge::concat ? 2 : 1);
   }
   const StackOptions& options() const { return options_; }
-  /// Layer l, direction d (0 forward, 1 reverse).
-  Layer& layer(Index l, Index d = 0) { return layers_[static_cast<std::size_t>(l * directions() + d)]; }
-  const Layer& layer(Index l, Index d = 0) const { return layers_[static_cast<std::size_t>(l * directions() + d)]; }
+  /// Layer l, direction d (0 forward, 1 reverse); throws std::out_of_range past the end.
+  Layer& layer(Index l, Index d = 0) { return layers_.at(index(l, d)); }
+  const Layer& layer(Index l, Index d = 0) const { return layers_.at(index(l, d)); }
 
   void set_truncation(Index steps) {
     for (auto& l : layers_) l.set_truncation(steps);
@@ -73,8 +73,7 @@ class Stack {
 
   /// Forward over x [I x T*B]; `initial` in PyTorch's layout, zero when null.
   template <class X>
-  const MatX<S>& forward(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& tr,
-                         const State* initial = nullptr) const {
+  const MatX<S>& forward(X&& x, const Batch& batch, Trace& tr, const State* initial = nullptr) const {
     const Index B = batch.size(), n = hidden_size(), LD = layers() * directions();
     check_state(initial, B, "Stack::forward initial state");
     tr.layers.resize(static_cast<std::size_t>(LD));
@@ -87,7 +86,7 @@ class Stack {
         if (initial) s0 = slice(*initial, k, B);
         auto& lt = tr.layers[static_cast<std::size_t>(k)];
         if (l == 0)
-          layer(l, d).forward(x, batch, lt, initial ? &s0 : nullptr);
+          layer(l, d).forward(std::forward<X>(x), batch, lt, initial ? &s0 : nullptr);  // copied if temporary
         else
           layer(l, d).forward(tr.outputs[static_cast<std::size_t>(l - 1)], batch, lt, initial ? &s0 : nullptr);
       }
@@ -101,8 +100,6 @@ class Stack {
     }
     return tr.output();
   }
-
-  const MatX<S>& forward(MatX<S>&& x, const Batch& batch, Trace& tr, const State* initial = nullptr) const = delete;
 
   /// Inference; `state` (if given) is the initial state and receives the final one.
   template <class X>
@@ -155,6 +152,12 @@ class Stack {
   }
 
  private:
+  std::size_t index(Index l, Index d) const {
+    if (l < 0 || l >= layers() || d < 0 || d >= directions())
+      throw std::out_of_range("Stack::layer(" + std::to_string(l) + ", " + std::to_string(d) + ") of " + describe());
+    return static_cast<std::size_t>(l * directions() + d);
+  }
+
   void check_state(const State* s, Index B, const char* what) const {
     if (!s) return;
     const Index LD = layers() * directions();

@@ -26,20 +26,22 @@ void clip_norm(Model& model, double max_norm) {
   if (!(max_norm > 0)) throw value_error("clip_norm: max_norm must be positive");
   model.for_each_param([&](auto& p) {
     using S = typename std::decay_t<decltype(p.grad)>::Scalar;
-    const double n = static_cast<double>(p.grad.norm());
+    const double n = p.grad.template cast<double>().norm();
     if (n > max_norm) p.grad *= static_cast<S>(max_norm / n);
   });
 }
 
-/// L2 norm of all gradients together. Throws value_error naming the first parameter whose
-/// gradient holds NaN or infinity: a non-finite gradient must not reach the weights.
+/// L2 norm of all gradients together, summed in double so that large float gradients do not
+/// overflow. Throws value_error naming the first parameter whose gradient holds NaN or
+/// infinity: a non-finite gradient must not reach the weights.
 template <class Model>
 double grad_norm(Model& model) {
   double sum = 0;
   model.for_each_param([&](auto& p) {
     if (!p.grad.allFinite()) throw value_error("non-finite gradient in parameter " + p.name);
-    sum += static_cast<double>(p.grad.squaredNorm());
+    sum += p.grad.template cast<double>().squaredNorm();
   });
+  if (!std::isfinite(sum)) throw value_error("the gradient norm overflows double");
   return std::sqrt(sum);
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "recur/core/param.hpp"
@@ -20,20 +21,31 @@ double relative_error(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>&
   return scale == 0 ? 0.0 : diff / scale;
 }
 
-/// Central-difference gradient of loss() w.r.t. every entry of x (x is restored).
+/// A step that suits the scalar type: 1e-6 for double, 1e-2 for float (whose rounding
+/// swamps smaller differences).
+template <class S>
+constexpr double default_step() {
+  return std::is_same<S, float>::value ? 1e-2 : 1e-6;
+}
+
+/// Central-difference gradient of loss() w.r.t. every entry of x (x is restored). eps <= 0
+/// picks default_step for the scalar type; the difference is divided by the step actually
+/// stored (x + eps rounds).
 template <class M>
-MatX<typename M::Scalar> numerical_gradient(M& x, const std::function<double()>& loss, double eps = 1e-6) {
+MatX<typename M::Scalar> numerical_gradient(M& x, const std::function<double()>& loss, double eps = 0) {
   using S = typename M::Scalar;
+  if (eps <= 0) eps = default_step<S>();
   MatX<S> g(x.rows(), x.cols());
   for (Index j = 0; j < x.cols(); ++j)
     for (Index i = 0; i < x.rows(); ++i) {
       const S keep = x(i, j);
-      x(i, j) = static_cast<S>(keep + eps);
+      const S up_value = static_cast<S>(keep + eps), down_value = static_cast<S>(keep - eps);
+      x(i, j) = up_value;
       const double up = loss();
-      x(i, j) = static_cast<S>(keep - eps);
+      x(i, j) = down_value;
       const double down = loss();
       x(i, j) = keep;
-      g(i, j) = static_cast<S>((up - down) / (2 * eps));
+      g(i, j) = static_cast<S>((up - down) / (static_cast<double>(up_value) - static_cast<double>(down_value)));
     }
   return g;
 }
@@ -52,7 +64,7 @@ struct GradientReport {
 /// of `loss(model)`, per parameter tensor. Both callables return the loss value; the first also
 /// runs backward (gradients are zeroed before it).
 template <class Model, class LossFn, class LossBackFn>
-GradientReport check_gradients(Model& model, LossFn&& loss, LossBackFn&& loss_and_backward, double eps = 1e-6) {
+GradientReport check_gradients(Model& model, LossFn&& loss, LossBackFn&& loss_and_backward, double eps = 0) {
   using S = typename Model::Scalar;
   zero_grad(model);
   loss_and_backward(model);

@@ -30,17 +30,33 @@ class OptimizerBase {
   }
 
   /// Calls update(param, state buffers of that param) for every parameter, `per_param` buffers
-  /// each, then zeroes the gradients.
+  /// each, then zeroes the gradients. The model's parameters (names and shapes) must be those
+  /// of the first step: checked for all of them before anything changes.
   template <class Model, class Update>
   void apply(Model& model, std::size_t per_param, Update&& update) {
-    ++steps_;
     std::size_t k = 0;
     model.for_each_param([&](Param<S>& p) {
-      if (state_.size() < (k + 1) * per_param)
+      if (!signature_.empty()) {
+        if (k >= signature_.size() || signature_[k].name != p.name || signature_[k].rows != p.value.rows() ||
+            signature_[k].cols != p.value.cols())
+          throw shape_error("optimizer: parameter " + p.name + " is not the one of the first step (" +
+                            (k < signature_.size() ? signature_[k].name : std::string("none")) +
+                            "): use one optimizer per model");
+      }
+      ++k;
+    });
+    if (!signature_.empty() && k != signature_.size())
+      throw shape_error("optimizer: the model has " + std::to_string(k) + " parameters, the first step had " +
+                        std::to_string(signature_.size()));
+    const bool first = signature_.empty();
+    ++steps_;
+    k = 0;
+    model.for_each_param([&](Param<S>& p) {
+      if (first) {
+        signature_.push_back({p.name, p.value.rows(), p.value.cols()});
         for (std::size_t j = 0; j < per_param; ++j) state_.push_back(MatX<S>::Zero(p.value.rows(), p.value.cols()));
+      }
       MatX<S>* st = per_param ? &state_[k * per_param] : nullptr;
-      if (per_param && (st->rows() != p.value.rows() || st->cols() != p.value.cols()))
-        throw shape_error("optimizer: parameter " + p.name + " changed shape since the first step");
       if (weight_decay != 0 && !decoupled_decay_) p.grad += weight_decay * p.value;
       update(p, st);
       p.grad.setZero();
@@ -48,6 +64,11 @@ class OptimizerBase {
     });
   }
 
+  struct Signature {
+    std::string name;
+    Index rows, cols;
+  };
+  std::vector<Signature> signature_;
   bool decoupled_decay_ = false;
   std::vector<MatX<S>> state_;
   long steps_ = 0;
