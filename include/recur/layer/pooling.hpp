@@ -10,9 +10,11 @@
 
 namespace recur {
 
-/// [F x T*B] -> [F x B]: each sequence's output at its own last step (zero for an empty one).
-template <class S>
-class LastStep {
+/// [F x T*B] -> [F x B]: each sequence's output is a weighted sum of its own real steps, the
+/// weights given by Policy::for_each_step(length, f) calling f(step, weight). Empty sequences
+/// give zero.
+template <class S, class Policy>
+class TimePooling {
  public:
   using Scalar = S;
   struct Trace {
@@ -22,37 +24,36 @@ class LastStep {
     const MatX<S>& output() const { return y; }
   };
 
-  std::string describe() const { return "LastStep"; }
+  std::string describe() const { return Policy::name(); }
 
   template <class X>
   const MatX<S>& forward(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& tr) const {
+    MatX<S> y = predict(x, batch);  // checks before the trace changes
     tr.batch = batch;
     tr.rows = x.rows();
-    tr.steps = batch.steps(x, "LastStep input");
-    tr.y = predict(x, batch);
+    tr.steps = batch.steps(x, "pooling input");
+    tr.y = std::move(y);
     return tr.y;
   }
 
   template <class X>
   MatX<S> predict(const Eigen::MatrixBase<X>& x, const Batch& batch) const {
-    const Index T = batch.steps(x, "LastStep input"), B = batch.size();
+    const Index T = batch.steps(x, (Policy::name() + " input").c_str()), B = batch.size();
     MatX<S> out = MatX<S>::Zero(x.rows(), B);
-    for (Index b = 0; b < B; ++b) {
-      const Index len = batch.length(b, T);
-      if (len > 0) out.col(b) = x.col((len - 1) * B + b);
-    }
+    for (Index b = 0; b < B; ++b)
+      Policy::for_each_step(batch.length(b, T),
+                            [&](Index t, double w) { out.col(b) += static_cast<S>(w) * x.col(t * B + b); });
     return out;
   }
 
   template <class DY>
   MatX<S> backward(Trace& tr, const Eigen::MatrixBase<DY>& dy) {
     const Index B = tr.batch.size();
-    detail::check_shape(dy, tr.rows, B, "LastStep::backward dy");
+    detail::check_shape(dy, tr.rows, B, (Policy::name() + "::backward dy").c_str());
     MatX<S> dx = MatX<S>::Zero(tr.rows, tr.steps * B);
-    for (Index b = 0; b < B; ++b) {
-      const Index len = tr.batch.length(b, tr.steps);
-      if (len > 0) dx.col((len - 1) * B + b) = dy.col(b);
-    }
+    for (Index b = 0; b < B; ++b)
+      Policy::for_each_step(tr.batch.length(b, tr.steps),
+                            [&](Index t, double w) { dx.col(t * B + b) = static_cast<S>(w) * dy.col(b); });
     return dx;
   }
 
@@ -60,55 +61,31 @@ class LastStep {
   void for_each_param(F&& /*f*/, const std::string& /*prefix*/ = "") {}
 };
 
-/// [F x T*B] -> [F x B]: the mean of each sequence's real steps (zero for an empty one).
+namespace pooling {
+/// Only the last real step, with weight 1.
+struct Last {
+  static std::string name() { return "LastStep"; }
+  template <class F>
+  static void for_each_step(Index length, F&& f) {
+    if (length > 0) f(length - 1, 1.0);
+  }
+};
+/// Every real step, with weight 1 / length.
+struct Mean {
+  static std::string name() { return "MeanOverTime"; }
+  template <class F>
+  static void for_each_step(Index length, F&& f) {
+    for (Index t = 0; t < length; ++t) f(t, 1.0 / static_cast<double>(length));
+  }
+};
+}  // namespace pooling
+
+/// Each sequence's output at its own last step.
 template <class S>
-class MeanOverTime {
- public:
-  using Scalar = S;
-  struct Trace {
-    Batch batch{1};
-    Index rows = 0, steps = 0;
-    MatX<S> y;
-    const MatX<S>& output() const { return y; }
-  };
+using LastStep = TimePooling<S, pooling::Last>;
 
-  std::string describe() const { return "MeanOverTime"; }
-
-  template <class X>
-  const MatX<S>& forward(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& tr) const {
-    tr.batch = batch;
-    tr.rows = x.rows();
-    tr.steps = batch.steps(x, "MeanOverTime input");
-    tr.y = predict(x, batch);
-    return tr.y;
-  }
-
-  template <class X>
-  MatX<S> predict(const Eigen::MatrixBase<X>& x, const Batch& batch) const {
-    const Index T = batch.steps(x, "MeanOverTime input"), B = batch.size();
-    MatX<S> out = MatX<S>::Zero(x.rows(), B);
-    for (Index b = 0; b < B; ++b) {
-      const Index len = batch.length(b, T);
-      for (Index t = 0; t < len; ++t) out.col(b) += x.col(t * B + b);
-      if (len > 0) out.col(b) /= static_cast<S>(len);
-    }
-    return out;
-  }
-
-  template <class DY>
-  MatX<S> backward(Trace& tr, const Eigen::MatrixBase<DY>& dy) {
-    const Index B = tr.batch.size();
-    detail::check_shape(dy, tr.rows, B, "MeanOverTime::backward dy");
-    MatX<S> dx = MatX<S>::Zero(tr.rows, tr.steps * B);
-    for (Index b = 0; b < B; ++b) {
-      const Index len = tr.batch.length(b, tr.steps);
-      for (Index t = 0; t < len; ++t) dx.col(t * B + b) = dy.col(b) / static_cast<S>(len);
-    }
-    return dx;
-  }
-
-  template <class F>
-  void for_each_param(F&& /*f*/, const std::string& /*prefix*/ = "") {}
-};
+/// The mean of each sequence's outputs over its real steps.
+template <class S>
+using MeanOverTime = TimePooling<S, pooling::Mean>;
 
 }  // namespace recur
