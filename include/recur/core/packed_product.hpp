@@ -9,6 +9,7 @@
 // Eigen version recur falls back to the plain product.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "recur/core/types.hpp"

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "recur/cell/state.hpp"
 #include "recur/core/batch.hpp"
 #include "recur/core/error.hpp"
 #include "recur/core/packed_product.hpp"
+#include "recur/core/rng.hpp"
 #include "recur/core/types.hpp"
 
 namespace recur {
