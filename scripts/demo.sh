@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds recur in Release and runs the bundled examples on their
-# embedded defaults.
+# embedded defaults, writing their files under out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 source scripts/env.sh
 cmake -S . -B build "${RELEASE_FLAGS[@]}" >/dev/null
-cmake --build build -j "$JOBS" --target recur-adding
+cmake --build build -j "$JOBS" --target recur-adding recur-forecast
+mkdir -p out/forecast
 echo "== recur-adding: an LSTM learns the adding problem"
 ./build/examples/recur-adding "$@"
+echo
+echo "== recur-forecast: airline passengers, one step ahead (embedded series)"
+./build/examples/recur-forecast --out out/forecast/airline.csv --plot out/forecast/airline.svg \
+  --save out/forecast/airline.safetensors "$@"
+echo
+echo "== recur-forecast: airline passengers, 24 months at once (encoder-decoder)"
+./build/examples/recur-forecast --horizon 24 --out out/forecast/airline-24.csv --plot out/forecast/airline-24.svg "$@"
+echo
+echo "== recur-forecast --load: the saved model forecasts again without training"
+./build/examples/recur-forecast --load out/forecast/airline.safetensors --quiet | tail -n 3

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace recur::cli {
@@ -27,12 +28,21 @@ class Args {
     specs_.push_back({name, "", help, "", true});
     values_[name] = "";
   }
+  /// An optional argument given without a name, e.g. the data file; read with str(name).
+  void positional(const std::string& name, const std::string& help) {
+    positionals_.push_back({name, help});
+    values_[name] = "";
+  }
 
   /// Parses argv; prints help and exits 0 on --help, prints the error and exits 2 on bad input.
   void parse(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
-      if (a.rfind("--", 0) != 0) fail("unexpected argument '" + a + "'");
+      if (a.rfind("--", 0) != 0) {
+        if (next_positional_ >= positionals_.size()) fail("unexpected argument '" + a + "'");
+        values_[positionals_[next_positional_++].first] = a;
+        continue;
+      }
       std::string name = a.substr(2), value;
       const auto eq = name.find('=');
       if (eq != std::string::npos) {
@@ -82,7 +92,12 @@ class Args {
   }
 
   void usage(std::ostream& out) const {
-    out << program_ << ": " << summary_ << "\n\nOptions:\n";
+    out << program_ << ": " << summary_ << "\n\nUsage: " << program_;
+    for (const auto& p : positionals_) out << " [" << p.first << "]";
+    out << " [options]\n";
+    for (const auto& p : positionals_)
+      out << "  " << p.first << std::string(p.first.size() < 22 ? 22 - p.first.size() : 1, ' ') << p.second << "\n";
+    out << "\nOptions:\n";
     for (const auto& s : specs_) {
       std::string left = "--" + s.name + (s.is_flag ? "" : " " + s.meta);
       out << "  " << left << std::string(left.size() < 22 ? 22 - left.size() : 1, ' ') << s.help;
@@ -103,6 +118,8 @@ class Args {
   }
   std::string program_, summary_;
   std::vector<Spec> specs_;
+  std::vector<std::pair<std::string, std::string>> positionals_;  // name, help
+  std::size_t next_positional_ = 0;
   std::map<std::string, std::string> values_;
 };
 

@@ -1,4 +1,5 @@
-// recur: recurrent neural networks on Eigen. The one header users include.
+// recur: recurrent neural networks on Eigen. The one header users include for cells, layers,
+// training and model files; the time-series module is recur/series/*.hpp.
 #pragma once
 
 #include "recur/core/activation.hpp"
@@ -25,5 +26,6 @@
 #include "recur/train/loss.hpp"
 #include "recur/train/optimizer.hpp"
 
+#include "recur/io/atomic_file.hpp"
 #include "recur/io/model_file.hpp"
 #include "recur/io/safetensors.hpp"

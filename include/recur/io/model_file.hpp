@@ -5,6 +5,7 @@
 // describe()), scalar. A file without them (saved by PyTorch) loads when every tensor matches.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,14 +49,21 @@ std::string shape_text(const std::vector<S>& shape) {
 }  // namespace detail
 
 /// Writes every parameter of `model` to `path` (atomically: the previous file survives a crash).
+/// `extra` adds the caller's own __metadata__ entries (preprocessing, settings); it may not
+/// replace recur's keys.
 template <class Model>
-void save(Model& model, const std::string& path) {
+void save(Model& model, const std::string& path, const std::map<std::string, std::string>& extra = {}) {
   using S = typename Model::Scalar;
   safetensors::Writer w;
   w.metadata("format", "recur");
   w.metadata("format_version", model_format_version);
   w.metadata("architecture", model.describe());
   w.metadata("scalar", std::is_same<S, float>::value ? "float" : "double");
+  for (const auto& [key, value] : extra) {
+    if (key == "format" || key == "format_version" || key == "architecture" || key == "scalar")
+      throw value_error("save: metadata key '" + key + "' is recur's own");
+    w.metadata(key, value);
+  }
   model.for_each_param([&](Param<S>& p) {
     std::vector<S> data(static_cast<std::size_t>(p.value.size()));
     if (p.layout == TorchLayout::matrix)  // column-major [r x c] -> row-major [r, c]
