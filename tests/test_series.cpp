@@ -275,6 +275,11 @@ TEST_CASE("plans refuse series too short for their split", "[series][pipeline]")
   forecast::Settings s;
   std::vector<double> y(10, 1.0);
   CHECK(error_of([&] { forecast::plan(y, s); }).find("too few") != std::string::npos);
+  forecast::Settings h;
+  h.horizon = 30;
+  h.test = 24;
+  CHECK(error_of([&] { forecast::plan(std::vector<double>(200, 1.0), h); }) ==
+        "the horizon 30 is longer than the test set (24 values)");
   s.window = 500;
   std::vector<double> longer;
   for (int t = 0; t < 100; ++t) longer.push_back(t % 7);

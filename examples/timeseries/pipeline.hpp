@@ -66,13 +66,13 @@ inline Split plan(const std::vector<double>& y, Settings& s) {
     const Index guess = s.season >= 0 ? s.season : recur::series::detect_season({y.begin(), y.end() - sp.n / 5});
     test = guess > 0 && 2 * guess <= sp.n / 4 ? 2 * guess : std::max<Index>(1, (sp.n + 2) / 5);
   }
+  if (s.test > 0 && s.horizon > s.test)
+    throw recur::value_error("the horizon " + std::to_string(s.horizon) + " is longer than the test set (" +
+                             std::to_string(s.test) + " values)");
   test = std::max(test, s.horizon);
   const Index val = s.validation > 0 ? s.validation : test;
   sp.test_begin = sp.n - test;
   sp.val_begin = sp.test_begin - val;
-  if (s.horizon > sp.n - sp.test_begin && s.test > 0)
-    throw recur::value_error("the horizon " + std::to_string(s.horizon) + " is longer than the test set (" +
-                             std::to_string(sp.n - sp.test_begin) + " values)");
   if (sp.val_begin < 8)
     throw recur::value_error("the series has " + std::to_string(sp.n) + " values: too few for " + std::to_string(test) +
                              " test and " + std::to_string(val) + " validation values");
