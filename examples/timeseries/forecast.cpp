@@ -82,6 +82,7 @@ Settings settings_from(const recur::cli::Args& args) {
   s.epochs = args.integer("epochs", 0);
   s.patience = args.integer("patience", 1);
   s.batch = args.integer("batch", 1);
+  s.inits = args.integer("inits", 1);
   s.lr = args.number("lr");
   s.clip = args.number("clip");
   s.ridge = args.number("ridge");
@@ -275,12 +276,18 @@ int run(const recur::cli::Args& args, const recur::series::Series& data, Setting
         : s.skip == "yes" ? ", plus a linear autoregressive skip"
                           : "");
     std::printf(
-        "candidates ranked by validation RMSE before training (the linear skip alone, or a zero forecast of\n"
-        "the transformed series); the better half trained with early stopping:\n");
+        "candidates ranked by RMSE before training (the linear skip alone, or a zero forecast of the\n"
+        "transformed series) over %ld rolling validation origins; the better half trained with early\n"
+        "stopping from %ld initialisations each (trained: mean validation RMSE, best epochs):\n",
+        static_cast<long>(report.origins), static_cast<long>(s.inits));
     for (const auto& r : report.ranking) {
       std::printf("  %-26s untrained %10.4g", r.transform.c_str(), r.linear_rmse);
-      if (r.best_epoch >= 0)
-        std::printf("   trained %10.4g (best epoch %ld)", r.net_rmse, static_cast<long>(r.best_epoch));
+      if (!r.best_epochs.empty()) {
+        std::printf("   trained %10.4g (", r.net_rmse);
+        for (std::size_t k = 0; k < r.best_epochs.size(); ++k)
+          std::printf("%s%ld", k ? " " : "", static_cast<long>(r.best_epochs[k]));
+        std::printf(")");
+      }
       std::printf("\n");
     }
     std::printf("validation RMSE of the average: %.4g; trained in %.1f s\n", report.validation_rmse, report.seconds);
@@ -304,7 +311,7 @@ int run(const recur::cli::Args& args, const recur::series::Series& data, Setting
               s.horizon == 1 ? "each forecast one step ahead from the true history"
                              : ("forecast " + std::to_string(s.horizon) + " steps at once from each origin").c_str());
   std::printf("  %-44s %12s %12s\n", "forecaster", "RMSE", "MAE");
-  const std::string name = "recur " + s.cell + " (" + std::to_string(model.members.size()) + " candidates averaged)";
+  const std::string name = "recur " + s.cell + " (" + std::to_string(model.members.size()) + " nets averaged)";
   auto row = [&](const std::string& label, const std::vector<double>& v) {
     std::printf("  %-44s %12.4g %12.4g\n", label.c_str(), recur::series::rmse(actual, v),
                 recur::series::mae(actual, v));
@@ -357,6 +364,7 @@ int main(int argc, char** argv) {
   args.option("epochs", "N", "most training epochs", "150");
   args.option("patience", "N", "stop after N epochs without a better validation RMSE", "25");
   args.option("batch", "N", "sequences per minibatch", "16");
+  args.option("inits", "N", "random initialisations trained and averaged per chosen candidate", "1");
   args.option("lr", "X", "Adam learning rate", "0.003");
   args.option("clip", "X", "clip the global gradient norm to X", "1");
   args.option("ridge", "X", "L2 penalty of the linear skip's least-squares fit, per sample", "0.001");

@@ -43,6 +43,7 @@ struct Settings {
   bool scheduled = false;     ///< scheduled sampling in the decoder (else teacher forcing)
   bool refit = true;          ///< retrain on training + validation data for the best epoch count
   Index epochs = 150, patience = 25, batch = 16;
+  Index inits = 1;  ///< random initialisations trained per chosen candidate
   double lr = 3e-3, clip = 1.0, ridge = 1e-3;
   std::uint64_t seed = 1;
   bool quiet = false;
@@ -416,22 +417,29 @@ struct Ensemble {
 /// What a run found, for the report.
 struct Ranking {
   std::string transform;
-  double linear_rmse = 0;  ///< validation RMSE before training (the linear skip alone, or zero)
-  double net_rmse = NAN;   ///< validation RMSE after training (chosen candidates only)
-  Index best_epoch = -1;
+  double linear_rmse = 0;          ///< validation RMSE before training (the linear skip alone, or zero)
+  double net_rmse = NAN;           ///< validation RMSE after training, mean over inits (chosen only)
+  std::vector<Index> best_epochs;  ///< per initialisation (chosen candidates only)
 };
 
 struct Report {
   std::vector<Ranking> ranking;  ///< every candidate, best validation RMSE before training first
   double validation_rmse = 0;    ///< of the averaged chosen candidates (before refitting)
+  Index origins = 0;             ///< rolling origins the ranking used
   Index window = 0;
   double seconds = 0;
 };
 
-/// Steps per training window: the user's, or 24, fewer if the training data is short.
-inline Index choose_window(const Settings& s, const std::vector<Transform>& ts, Index train_end) {
+/// The largest order (values used up by differences) among the transforms.
+inline Index window_order(const std::vector<Transform>& ts) {
   Index order = 0;
   for (const auto& t : ts) order = std::max(order, t.order());
+  return order;
+}
+
+/// Steps per training window: the user's, or 24, fewer if the training data is short.
+inline Index choose_window(const Settings& s, const std::vector<Transform>& ts, Index train_end) {
+  const Index order = window_order(ts);
   const Index room = train_end - order - s.lags - (s.horizon > 1 ? s.horizon : 0);  // targets with all lags
   if (s.window > 0) {
     if (s.window > room)
@@ -457,8 +465,11 @@ Ensemble<Cell> fit(const std::vector<double>& y, const Settings& s, const Split&
   const Index window = choose_window(s, ts, sp.val_begin);
   report.window = window;
 
-  // 1. Rank every (transform, skip) pair by its validation RMSE before training: the linear
-  //    skip fitted by least squares, or (without it) the zero forecast of the transformed series.
+  // 1. Rank every (transform, skip) pair by its error before training (the linear skip fitted
+  //    by least squares, or without it the zero forecast of the transformed series), with
+  //    rolling origins: fitted on the data before each origin, scored on the validation length
+  //    after it. Five origins a quarter of the validation length apart rank far more reliably
+  //    than the one validation window (which is short on monthly series).
   struct Choice {
     Transform t;
     Settings s;
@@ -469,44 +480,74 @@ Ensemble<Cell> fit(const std::vector<double>& y, const Settings& s, const Split&
     skips = {true, false};
   else
     skips = {s.skip == "yes"};
+  const Index val_length = sp.test_begin - sp.val_begin, max_order = window_order(ts);
+  std::vector<Index> origins;
+  for (Index k = 0; k < 5; ++k) {
+    const Index o = sp.val_begin - k * std::max<Index>(1, val_length / 4);
+    if (k == 0 || o - max_order - s.lags >= 2 * s.lags + 2) origins.push_back(o);
+  }
+  report.origins = static_cast<Index>(origins.size());
   std::vector<std::pair<double, Choice>> ranked;
   for (const auto& t : ts)
     for (bool with : skips) {
       Choice ch{t, s};
       ch.s.linear = with;
-      Candidate<Cell> c(make_view(y, t, fit_scaler(y, t, s.scaling, sp.val_begin), s.lags), ch.s, window);
-      c.fit_linear(sp.val_begin);
-      const Forecasts f = c.forecast(sp.val_begin, sp.test_begin);
-      std::vector<double> actual;
-      for (Index i : f.at) actual.push_back(y[static_cast<std::size_t>(i)]);
-      double r = recur::series::rmse(actual, f.value);
+      double sum = 0;
+      for (Index o : origins) {
+        Candidate<Cell> c(make_view(y, t, fit_scaler(y, t, s.scaling, o), s.lags), ch.s, window);
+        c.fit_linear(o);
+        const Forecasts f = c.forecast(o, s.horizon > 1 ? o + s.horizon : std::min(o + val_length, sp.test_begin));
+        std::vector<double> actual;
+        for (Index i : f.at) actual.push_back(y[static_cast<std::size_t>(i)]);
+        const double r = recur::series::rmse(actual, f.value);
+        sum += r * r;
+      }
+      double r = std::sqrt(sum / static_cast<double>(origins.size()));
       if (!std::isfinite(r)) r = INFINITY;
       ranked.emplace_back(r, ch);
     }
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   const std::size_t chosen = (ranked.size() + 1) / 2;  // the better half: averaging hedges a noisy ranking
 
-  // 2. Train each chosen candidate with early stopping on the validation data.
-  Index total_epochs = static_cast<Index>(chosen) * s.epochs * (s.refit ? 2 : 1), done = 0;
+  // 2. Train each chosen candidate with early stopping on the validation data, from `inits`
+  //    random initialisations (averaging them damps the variance of nets fitted to little data).
+  struct Run {
+    std::size_t choice;
+    Settings s;  // with the seed of this initialisation
+    Index best_epoch;
+  };
+  std::vector<Run> runs;
+  const Index inits = std::max<Index>(1, s.inits);
+  Index total_epochs = static_cast<Index>(chosen) * inits * s.epochs * (s.refit ? 2 : 1), done = 0;
   Ensemble<Cell> selected;
   for (std::size_t i = 0; i < ranked.size(); ++i) {
     const Choice& ch = ranked[i].second;
-    Ranking r{ch.name(), ranked[i].first};
+    Ranking r;
+    r.transform = ch.name();
+    r.linear_rmse = ranked[i].first;
     if (i < chosen) {
-      Candidate<Cell> c(make_view(y, ch.t, fit_scaler(y, ch.t, s.scaling, sp.val_begin), s.lags), ch.s, window);
-      const std::string tag = "[" + std::to_string(i + 1) + "/" + std::to_string(chosen) + " " + ch.name() + "]";
-      r.net_rmse = c.train(y, sp.val_begin, s.epochs, true, sp.test_begin, [&](Index epoch, double loss, double val) {
-        ++done;
-        if (!progress) return;
-        char line[200];
-        const double eta = elapsed() / static_cast<double>(done) * static_cast<double>(total_epochs - done);
-        std::snprintf(line, sizeof line, "%s epoch %3ld/%ld  train MSE %.4f  val RMSE %.4g  %.1f s, ETA <= %.0f s",
-                      tag.c_str(), static_cast<long>(epoch), static_cast<long>(s.epochs), loss, val, elapsed(), eta);
-        progress(line);
-      });
-      done += s.epochs - std::min(s.epochs, c.best_epoch() + s.patience);  // stopped early
-      r.best_epoch = c.best_epoch();
-      selected.members.push_back(std::move(c));
+      double val_sum = 0;
+      for (Index k = 0; k < inits; ++k) {
+        Settings rs = ch.s;
+        rs.seed = s.seed + 1000 * static_cast<std::uint64_t>(k);
+        Candidate<Cell> c(make_view(y, ch.t, fit_scaler(y, ch.t, s.scaling, sp.val_begin), s.lags), rs, window);
+        const std::string tag = "[" + std::to_string(i + 1) + "/" + std::to_string(chosen) + " " + ch.name() +
+                                (inits > 1 ? " init " + std::to_string(k + 1) : "") + "]";
+        val_sum += c.train(y, sp.val_begin, s.epochs, true, sp.test_begin, [&](Index epoch, double loss, double v) {
+          ++done;
+          if (!progress) return;
+          char line[200];
+          const double eta = elapsed() / static_cast<double>(done) * static_cast<double>(total_epochs - done);
+          std::snprintf(line, sizeof line, "%s epoch %3ld/%ld  train MSE %.4f  val RMSE %.4g  %.1f s, ETA <= %.0f s",
+                        tag.c_str(), static_cast<long>(epoch), static_cast<long>(s.epochs), loss, v, elapsed(), eta);
+          progress(line);
+        });
+        done += s.epochs - std::min(s.epochs, c.best_epoch() + s.patience);  // stopped early
+        runs.push_back({i, rs, c.best_epoch()});
+        r.best_epochs.push_back(c.best_epoch());
+        selected.members.push_back(std::move(c));
+      }
+      r.net_rmse = val_sum / static_cast<double>(inits);
     }
     report.ranking.push_back(r);
   }
@@ -523,17 +564,17 @@ Ensemble<Cell> fit(const std::vector<double>& y, const Settings& s, const Split&
 
   // 3. Refit on training + validation data for the epochs early stopping chose.
   Ensemble<Cell> final;
-  for (std::size_t i = 0; i < chosen; ++i) {
-    const Choice& ch = ranked[i].second;
-    Candidate<Cell> c(make_view(y, ch.t, fit_scaler(y, ch.t, s.scaling, sp.val_begin), s.lags), ch.s, window);
-    const Index epochs = report.ranking[i].best_epoch;
-    const std::string tag = "[refit " + std::to_string(i + 1) + "/" + std::to_string(chosen) + " " + ch.name() + "]";
-    c.train(y, sp.test_begin, epochs, false, sp.test_begin, [&](Index epoch, double loss, double) {
+  for (const Run& run : runs) {
+    const Choice& ch = ranked[run.choice].second;
+    Candidate<Cell> c(make_view(y, ch.t, fit_scaler(y, ch.t, s.scaling, sp.val_begin), s.lags), run.s, window);
+    const std::string tag =
+        "[refit " + std::to_string(run.choice + 1) + "/" + std::to_string(chosen) + " " + ch.name() + "]";
+    c.train(y, sp.test_begin, run.best_epoch, false, sp.test_begin, [&](Index epoch, double loss, double) {
       ++done;
       if (!progress) return;
       char line[200];
       std::snprintf(line, sizeof line, "%s epoch %3ld/%ld  train MSE %.4f  %.1f s", tag.c_str(),
-                    static_cast<long>(epoch), static_cast<long>(epochs), loss, elapsed());
+                    static_cast<long>(epoch), static_cast<long>(run.best_epoch), loss, elapsed());
       progress(line);
     });
     final.members.push_back(std::move(c));
