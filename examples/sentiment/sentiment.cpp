@@ -1,0 +1,350 @@
+// recur-sentiment: sentiment over parse trees with a recursive neural tensor network (Socher et
+// al. 2013), trained by backpropagation through structure.
+//   recur-sentiment train [--data DIR] [--predictions FILE] [--save MODEL]
+//   recur-sentiment predict --model MODEL "a sentence" | "(a bracketed tree)"
+// Without --data it trains on a treebank generated from a small grammar with negation,
+// intensifiers and contrast, and compares with a bag-of-words baseline.
+#include <recur/io/model_file.hpp>
+#include <recur/train/optimizer.hpp>
+#include <recur/train/regularization.hpp>
+#include <recur/tree/recursive_net.hpp>
+#include <recur/tree/vocabulary.hpp>
+
+#include <unistd.h>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../common/cli.hpp"
+#include "evaluation.hpp"
+#include "generated_treebank.hpp"
+
+using recur::Index;
+using recur::tree::Tree;
+using recur::tree::Vocabulary;
+
+namespace {
+
+struct Data {
+  std::vector<Tree> train, dev, test;
+  std::string origin;
+};
+
+std::vector<Tree> parse_all(const std::vector<std::string>& lines) {
+  std::vector<Tree> out;
+  for (const auto& l : lines) out.push_back(recur::tree::parse(l));
+  return out;
+}
+
+Data load_data(const recur::cli::Args& args) {
+  Data d;
+  if (!args.has("data")) {
+    sentiment::TreebankGenerator gen(static_cast<std::uint64_t>(args.integer("seed")) + 1000);
+    d.train = parse_all(gen.sentences(4000));
+    d.dev = parse_all(gen.sentences(500));
+    d.test = parse_all(gen.sentences(1000));
+    d.origin = "a generated treebank (4000 / 500 / 1000 sentences with negation, intensifiers and 'but')";
+    return d;
+  }
+  const std::string dir = args.str("data");
+  const bool skip = args.has("skip-bad");
+  auto read = [&](const char* name) {
+    const auto f = recur::tree::read_file(dir + "/" + name, {}, skip);
+    if (f.skipped)
+      std::fprintf(stderr, "recur-sentiment: skipped %zu bad line(s) in %s/%s, the first: %s\n", f.skipped, dir.c_str(),
+                   name, f.first_error.c_str());
+    return f.trees;
+  };
+  d.train = read("train.txt");
+  d.dev = read("dev.txt");
+  d.test = read("test.txt");
+  d.origin = dir + " (" + std::to_string(d.train.size()) + " / " + std::to_string(d.dev.size()) + " / " +
+             std::to_string(d.test.size()) + " trees)";
+  if (d.train.empty() || d.dev.empty() || d.test.empty()) throw recur::io_error(dir + ": a split has no trees");
+  return d;
+}
+
+void print_scores(const char* name, const sentiment::Scores& s) {
+  std::printf("  %-26s %8.1f %8.1f %8.1f %8.1f\n", name, s.fine_root_pct(), s.fine_all_pct(), s.binary_root_pct(),
+              s.binary_all_pct());
+}
+
+/// Bag of words: a softmax over word counts predicts the root label (the baseline a recursive
+/// net must beat on compositional sentiment).
+sentiment::Scores bag_of_words(const Data& d, const Vocabulary& vocab, std::uint64_t seed) {
+  recur::Rng rng(seed);
+  recur::Dense<float> model(vocab.size(), 5, rng);
+  recur::Adam<float> opt(0.01f);
+  auto counts = [&](const std::vector<Tree>& trees, std::size_t b, std::size_t e) {
+    recur::MatX<float> x = recur::MatX<float>::Zero(vocab.size(), static_cast<Index>(e - b));
+    for (std::size_t k = b; k < e; ++k)
+      for (Index id : vocab.ids(trees[k])) x(id, static_cast<Index>(k - b)) += 1;
+    return x;
+  };
+  std::vector<Tree> shuffled = d.train;
+  for (int epoch = 0; epoch < 20; ++epoch) {
+    std::shuffle(shuffled.begin(), shuffled.end(), rng.engine());
+    for (std::size_t b = 0; b < shuffled.size(); b += 64) {
+      const std::size_t e = std::min(shuffled.size(), b + 64);
+      recur::Dense<float>::Trace tr;
+      std::vector<Index> labels;
+      for (std::size_t k = b; k < e; ++k) labels.push_back(shuffled[k].node(shuffled[k].root()).label);
+      const auto loss =
+          recur::softmax_cross_entropy(model.forward(counts(shuffled, b, e), recur::Batch(1), tr), labels);
+      model.backward(tr, loss.grad);
+      opt.step(model);
+    }
+  }
+  sentiment::Scores s;
+  const auto p = recur::softmax(model.predict(counts(d.test, 0, d.test.size())));
+  for (std::size_t k = 0; k < d.test.size(); ++k)
+    s.add(d.test[k].node(d.test[k].root()).label, p.col(static_cast<Index>(k)), true);
+  return s;
+}
+
+template <template <class> class Composition>
+int train(const recur::cli::Args& args) {
+  using Net = recur::tree::RecursiveNet<float, Composition>;
+  const Data d = load_data(args);
+  const Vocabulary vocab = Vocabulary::build(d.train, args.integer("min-count", 1));
+  const Index dim = args.integer("dim", 1), epochs = args.integer("epochs", 0), batch = args.integer("batch", 1);
+  const auto seed = static_cast<std::uint64_t>(args.integer("seed"));
+  recur::Rng rng(seed);
+  Net net(vocab.size(), dim, 5, rng);
+  recur::AdaGrad<float> opt(static_cast<float>(args.number("lr")));
+  const double l2_weights = args.number("l2"), l2_words = args.number("l2-words");
+  std::printf("data: %s; vocabulary %ld words\nmodel: %s, AdaGrad lr %g, minibatch %ld, L2 %g (words %g)\n",
+              d.origin.c_str(), static_cast<long>(vocab.size()), net.describe().c_str(), args.number("lr"),
+              static_cast<long>(batch), l2_weights, l2_words);
+
+  std::vector<std::size_t> order(d.train.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<std::vector<Index>> ids;
+  for (const auto& t : d.train) ids.push_back(vocab.ids(t));
+  Net best = net;
+  double best_dev = -1;
+  Index best_epoch = 0;
+  const auto start = std::chrono::steady_clock::now();
+  typename Net::Trace trace;
+  for (Index epoch = 1; epoch <= epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    std::shuffle(order.begin(), order.end(), rng.engine());
+    double loss_sum = 0;
+    long batches = 0;
+    for (std::size_t b = 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
+      std::vector<const Tree*> part;
+      std::vector<std::vector<Index>> part_ids;
+      for (std::size_t k = b; k < std::min(order.size(), b + static_cast<std::size_t>(batch)); ++k) {
+        part.push_back(&d.train[order[k]]);
+        part_ids.push_back(ids[order[k]]);
+      }
+      loss_sum += net.train_step(Net::flatten(part, part_ids), trace);
+      recur::add_l2(net, l2_weights, "compose.");
+      recur::add_l2(net, l2_weights, "classifier.weight");
+      recur::add_l2(net, l2_words, "embedding.");
+      opt.step(net);
+      ++batches;
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+    const auto dev = sentiment::evaluate(net, d.dev, vocab);
+    if (dev.fine_root_pct() > best_dev) {
+      best_dev = dev.fine_root_pct();
+      best = net;
+      best_epoch = epoch;
+    }
+    if (!args.quiet()) {
+      const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf(
+          "epoch %3ld/%ld  loss %.4f  dev fine root %.1f all %.1f, binary root %.1f  %.0f trees/s  %.0f s, ETA %.0f "
+          "s\n",
+          static_cast<long>(epoch), static_cast<long>(epochs), loss_sum / static_cast<double>(batches),
+          dev.fine_root_pct(), dev.fine_all_pct(), dev.binary_root_pct(), static_cast<double>(d.train.size()) / secs,
+          total, total / static_cast<double>(epoch) * static_cast<double>(epochs - epoch));
+      std::fflush(stdout);
+    }
+  }
+  if (epochs == 0) best = net;
+  std::vector<std::vector<int>> predicted;
+  const auto test = sentiment::evaluate(best, d.test, vocab, &predicted);
+  std::printf("\ntest (the model of epoch %ld, best dev fine root %.1f):\n", static_cast<long>(best_epoch), best_dev);
+  std::printf("  %-26s %8s %8s %8s %8s\n", "model", "fine", "fine", "binary", "binary");
+  std::printf("  %-26s %8s %8s %8s %8s\n", "", "root", "all", "root", "all");
+  print_scores(Composition<float>::name() == "rntn" ? "RNTN" : "RNN (plain recursive)", test);
+  if (!args.has("data")) print_scores("bag of words (root only)", bag_of_words(d, vocab, seed));
+
+  if (args.has("predictions")) {
+    std::string out;
+    for (std::size_t k = 0; k < d.test.size(); ++k) out += recur::tree::to_string(d.test[k], &predicted[k]) + "\n";
+    recur::write_file_atomically(args.str("predictions"), out);
+    std::printf("wrote %s\n", args.str("predictions").c_str());
+  }
+  if (args.has("save")) {
+    std::string words;
+    for (const auto& w : vocab.words()) words += w + "\n";
+    recur::save(best, args.str("save"),
+                {{"sentiment.vocabulary", words},
+                 {"sentiment.composition", Composition<float>::name()},
+                 {"sentiment.dim", std::to_string(dim)}});
+    std::printf("wrote %s\n", args.str("save").c_str());
+  }
+  return 0;
+}
+
+/// Splits a sentence the way the treebank is tokenized: punctuation apart, "n't" and "'s" split
+/// off, brackets escaped.
+std::vector<std::string> tokenize(const std::string& text) {
+  std::vector<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    for (const char* clitic : {"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"}) {
+      const std::string c = clitic;
+      if (word.size() > c.size() && word.compare(word.size() - c.size(), c.size(), c) == 0) {
+        out.push_back(word.substr(0, word.size() - c.size()));
+        word = c;
+        break;
+      }
+    }
+    out.push_back(word);
+    word.clear();
+  };
+  for (char ch : text) {
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+      flush();
+    } else if (std::string(".,!?;:()\"").find(ch) != std::string::npos) {
+      flush();
+      out.push_back(recur::tree::escape(std::string(1, ch)));
+    } else {
+      word += ch;
+    }
+  }
+  flush();
+  return out;
+}
+
+/// A right-branching tree over the words: (w1 (w2 (... wn))).
+Tree right_branching(const std::vector<std::string>& words) {
+  if (words.empty()) throw recur::value_error("the sentence has no words");
+  recur::tree::ReadOptions o;
+  o.require_labels = false;
+  o.unlabeled = true;
+  std::string built = words.back();
+  for (std::size_t i = words.size() - 1; i-- > 0;) built = "(" + words[i] + " " + built + ")";
+  return recur::tree::parse(words.size() == 1 ? "(" + built + ")" : built, o, "sentence");
+}
+
+template <template <class> class Composition>
+int predict_with(const recur::safetensors::File& file, const Vocabulary& vocab, Index dim, const Tree& t) {
+  using Net = recur::tree::RecursiveNet<float, Composition>;
+  recur::Rng rng(1);
+  Net net(vocab.size(), dim, 5, rng);
+  recur::load(net, file);
+  typename Net::Trace tr;
+  const auto p = recur::softmax(net.forward(Net::flatten({&t}, {vocab.ids(t)}), tr));
+  // Word span of every node, then the nodes top-down with their depth.
+  std::vector<std::pair<Index, Index>> span(static_cast<std::size_t>(t.size()));
+  for (Index i = 0; i < t.size(); ++i) {
+    const auto& n = t.node(i);
+    span[static_cast<std::size_t>(i)] = n.leaf() ? std::make_pair(n.word, n.word + 1)
+                                                 : std::make_pair(span[static_cast<std::size_t>(n.left)].first,
+                                                                  span[static_cast<std::size_t>(n.right)].second);
+  }
+  static const char* names[] = {"very negative", "negative", "neutral", "positive", "very positive"};
+  std::vector<std::pair<Index, int>> todo{{t.root(), 0}};
+  while (!todo.empty()) {
+    const auto [i, depth] = todo.back();
+    todo.pop_back();
+    Index best = 0;
+    p.col(i).maxCoeff(&best);
+    std::string phrase;
+    for (Index w = span[static_cast<std::size_t>(i)].first; w < span[static_cast<std::size_t>(i)].second; ++w)
+      phrase += (phrase.empty() ? "" : " ") + recur::tree::unescape(t.words[static_cast<std::size_t>(w)]);
+    std::printf("%*s%ld %-13s (p %.2f)  %s\n", 2 * depth, "", static_cast<long>(best), names[best], p(best, i),
+                phrase.c_str());
+    const auto& n = t.node(i);
+    if (!n.leaf()) {
+      todo.push_back({n.right, depth + 1});
+      todo.push_back({n.left, depth + 1});
+    }
+  }
+  return 0;
+}
+
+int predict(const recur::cli::Args& args) {
+  if (args.str("model") == "rntn" || args.str("model") == "rnn")
+    args.fail("predict needs --model FILE (a model saved by train --save)");
+  const std::string text = args.str("TEXT");
+  if (text.find_first_not_of(" \t") == std::string::npos) args.fail("predict needs a sentence or a bracketed tree");
+  const auto file = recur::safetensors::File::read(args.str("model"));
+  const auto& meta = file.metadata();
+  auto get = [&](const std::string& key) {
+    const auto it = meta.find("sentiment." + key);
+    if (it == meta.end())
+      throw recur::io_error(file.origin() + ": not a recur-sentiment model (no sentiment." + key + ")");
+    return it->second;
+  };
+  std::vector<std::string> words;
+  const std::string all = get("vocabulary");
+  for (std::size_t b = 0, e; b < all.size(); b = e + 1) {
+    e = all.find('\n', b);
+    if (e == std::string::npos) e = all.size();
+    words.push_back(all.substr(b, e - b));
+  }
+  const Vocabulary vocab = Vocabulary::from_words(words, false);
+  const std::string dim_text = get("dim");
+  const long dim = std::strtol(dim_text.c_str(), nullptr, 10);
+  if (dim < 1 || dim > 4096) throw recur::io_error(file.origin() + ": sentiment.dim '" + dim_text + "' is not a size");
+  Tree t;
+  if (text.find_first_not_of(" \t") == text.find('(')) {
+    recur::tree::ReadOptions o;
+    o.require_labels = false;
+    o.require_binary = false;
+    o.unlabeled = true;
+    t = recur::tree::parse(text, o, "the tree");
+  } else {
+    t = right_branching(tokenize(text));
+  }
+  const std::string composition = get("composition");
+  if (composition == "rntn") return predict_with<recur::tree::TensorComposition>(file, vocab, dim, t);
+  if (composition == "rnn") return predict_with<recur::tree::PlainComposition>(file, vocab, dim, t);
+  throw recur::io_error(file.origin() + ": unknown composition '" + composition + "'");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  recur::cli::Args args("recur-sentiment",
+                        "sentiment over parse trees with a recursive neural tensor network (train, or predict)");
+  args.positional("COMMAND", "train or predict");
+  args.positional("TEXT", "for predict: a sentence, or a bracketed tree");
+  args.option("data", "DIR", "train.txt, dev.txt and test.txt in PTB bracket format (default: a generated treebank)",
+              "");
+  args.flag("skip-bad", "skip malformed lines (counted) instead of stopping at the first");
+  args.option("model", "rntn|rnn|FILE", "train: the composition; predict: the saved model", "rntn");
+  args.option("dim", "D", "word and phrase vector size", "25");
+  args.option("epochs", "N", "training epochs (the best on dev is kept)", "10");
+  args.option("batch", "N", "trees per minibatch", "27");
+  args.option("lr", "X", "AdaGrad learning rate", "0.01");
+  args.option("l2", "X", "L2 strength of the composition and classifier weights", "0.0001");
+  args.option("l2-words", "X", "L2 strength of the word vectors", "0.00001");
+  args.option("min-count", "N", "words seen fewer times in training are unknown", "1");
+  args.option("predictions", "FILE", "write the test trees with the predicted label at every node", "");
+  args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");
+  args.parse(argc, argv);
+  try {
+    const std::string command = args.str("COMMAND").empty() ? "train" : args.str("COMMAND");
+    if (command == "train") {
+      if (args.str("model") == "rntn") return train<recur::tree::TensorComposition>(args);
+      if (args.str("model") == "rnn") return train<recur::tree::PlainComposition>(args);
+      args.fail("--model must be rntn or rnn for train");
+    }
+    if (command == "predict") return predict(args);
+    args.fail("unknown command '" + command + "' (train or predict)");
+  } catch (const recur::error& e) {
+    std::fprintf(stderr, "recur-sentiment: %s\n", e.what());
+    return 2;
+  }
+}

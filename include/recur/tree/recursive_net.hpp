@@ -1,0 +1,186 @@
+// A recursive neural network over parse trees (Socher et al. 2011, 2013): word vectors at the
+// leaves, each parent composed from its two children, p = tanh(W [a; b] + bias + extra), where
+// the composition policy adds the extra term (TensorComposition: the RNTN), and a softmax
+// classifier at every node. Trained by backpropagation through structure: forward over the
+// nodes in post-order, backward in reverse.
+//
+// A minibatch is a forest: the nodes of several trees one after another (still children before
+// parents), so the classifier over all nodes is one matrix product.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "recur/core/error.hpp"
+#include "recur/core/init.hpp"
+#include "recur/core/rng.hpp"
+#include "recur/layer/dense.hpp"
+#include "recur/layer/embedding.hpp"
+#include "recur/train/loss.hpp"
+#include "recur/tree/composition.hpp"
+#include "recur/tree/tree.hpp"
+
+namespace recur::tree {
+
+template <class S, template <class> class Composition = TensorComposition>
+class RecursiveNet {
+ public:
+  using Scalar = S;
+
+  Embedding<S> embedding;  // [d x V]
+  MatX<S> weight;          // [d x 2d]
+  VecX<S> bias;            // [d]
+  MatX<S> grad_weight;
+  VecX<S> grad_bias;
+  Composition<S> composition;
+  Dense<S> classifier;  // [C x d]
+
+  /// The nodes of a forest, flattened: node j of the forest has children left[j], right[j]
+  /// (forest indices, -1 at leaves) or the word id[j].
+  struct Forest {
+    std::vector<Index> left, right, id;
+    std::vector<Index> labels;  // per node, -1 where unlabelled
+    std::vector<Index> roots;   // forest index of each tree's root
+    Index size() const { return static_cast<Index>(id.size()); }
+  };
+
+  struct Trace {
+    Forest forest;
+    MatX<S> x;  // [d x N] node vectors
+    typename Dense<S>::Trace classifier;
+    const MatX<S>& output() const { return classifier.y; }  // logits [C x N]
+  };
+
+  RecursiveNet(Index vocabulary, Index dim, Index classes, Rng& rng = global_rng())
+      : embedding(vocabulary, dim, rng), classifier(dim, classes, rng) {
+    weight.resize(dim, 2 * dim);
+    init::xavier_uniform(weight, rng);
+    // Start near the average of the children, so deep trees neither vanish nor explode.
+    weight.leftCols(dim).diagonal().array() += S(0.5);
+    weight.rightCols(dim).diagonal().array() += S(0.5);
+    bias.setZero(dim);
+    grad_weight.setZero(dim, 2 * dim);
+    grad_bias.setZero(dim);
+    composition.resize(dim, rng);
+    for (Index j = 0; j < embedding.weight.cols(); ++j)
+      for (Index i = 0; i < dim; ++i) embedding.weight(i, j) = static_cast<S>(rng.uniform(-0.1, 0.1));
+  }
+
+  Index dim() const { return weight.rows(); }
+  Index classes() const { return classifier.output_size(); }
+  Index vocabulary() const { return embedding.vocabulary(); }
+
+  std::string describe() const {
+    return "RecursiveNet(" + Composition<S>::name() + ", vocabulary=" + std::to_string(vocabulary()) +
+           ", dim=" + std::to_string(dim()) + ", classes=" + std::to_string(classes()) + ")";
+  }
+
+  /// Flattens trees (with their leaves' word ids) into a forest; labels from the trees.
+  static Forest flatten(const std::vector<const Tree*>& trees, const std::vector<std::vector<Index>>& ids) {
+    if (trees.size() != ids.size()) throw shape_error("RecursiveNet: one id list per tree is needed");
+    Forest f;
+    for (std::size_t k = 0; k < trees.size(); ++k) {
+      const Tree& t = *trees[k];
+      if (ids[k].size() != t.words.size())
+        throw shape_error("RecursiveNet: tree " + std::to_string(k) + " has " + std::to_string(t.words.size()) +
+                          " words but " + std::to_string(ids[k].size()) + " ids");
+      const Index offset = f.size();
+      for (const Node& n : t.nodes) {
+        f.left.push_back(n.leaf() ? -1 : n.left + offset);
+        f.right.push_back(n.leaf() ? -1 : n.right + offset);
+        f.id.push_back(n.leaf() ? ids[k][static_cast<std::size_t>(n.word)] : -1);
+        f.labels.push_back(n.label);
+      }
+      if (!t.nodes.empty()) f.roots.push_back(f.size() - 1);
+    }
+    return f;
+  }
+
+  /// Node vectors and logits [C x N] of every node of the forest.
+  const MatX<S>& forward(Forest forest, Trace& tr) const {
+    tr.forest = std::move(forest);
+    const Forest& f = tr.forest;
+    const Index d = dim(), N = f.size();
+    tr.x.resize(d, N);
+    VecX<S> c(2 * d), z(d);
+    for (Index j = 0; j < N; ++j) {
+      const auto u = static_cast<std::size_t>(j);
+      if (f.left[u] < 0) {
+        const Index id = f.id[u];
+        if (id < 0 || id >= vocabulary())
+          throw value_error("RecursiveNet: word id " + std::to_string(id) + " at node " + std::to_string(j) +
+                            " is outside the vocabulary of " + std::to_string(vocabulary()));
+        tr.x.col(j) = embedding.weight.col(id);
+        continue;
+      }
+      if (f.left[u] >= j || f.right[u] >= j)
+        throw value_error("RecursiveNet: node " + std::to_string(j) + " comes before its children (not post-order)");
+      c.head(d) = tr.x.col(f.left[u]);
+      c.tail(d) = tr.x.col(f.right[u]);
+      z.noalias() = weight * c;
+      z += bias;
+      composition.add_forward(c, z);
+      tr.x.col(j) = z.array().tanh().matrix();
+    }
+    return classifier.forward(tr.x, Batch(1), tr.classifier);
+  }
+
+  /// Backpropagation through structure from dlogits [C x N]; accumulates every gradient.
+  void backward(Trace& tr, const MatX<S>& dlogits) {
+    const Forest& f = tr.forest;
+    const Index d = dim(), N = f.size();
+    MatX<S> dx = classifier.backward(tr.classifier, dlogits);  // [d x N], grows with parents' parts
+    VecX<S> c(2 * d), dz(d), dc(2 * d);
+    for (Index j = N - 1; j >= 0; --j) {
+      const auto u = static_cast<std::size_t>(j);
+      if (f.left[u] < 0) {
+        embedding.grad_weight.col(f.id[u]) += dx.col(j);
+        continue;
+      }
+      dz = (dx.col(j).array() * (S(1) - tr.x.col(j).array().square())).matrix();  // through tanh
+      c.head(d) = tr.x.col(f.left[u]);
+      c.tail(d) = tr.x.col(f.right[u]);
+      grad_weight.noalias() += dz * c.transpose();
+      grad_bias += dz;
+      dc.noalias() = weight.transpose() * dz;
+      composition.backward(c, dz, dc);
+      dx.col(f.left[u]) += dc.head(d);
+      dx.col(f.right[u]) += dc.tail(d);
+    }
+  }
+
+  /// Mean cross-entropy over the labelled nodes of the forest, with its backward pass.
+  S train_step(Forest forest, Trace& tr) {
+    const auto& logits = forward(std::move(forest), tr);
+    const auto loss = softmax_cross_entropy(logits, tr.forest.labels);
+    backward(tr, loss.grad);
+    return loss.value;
+  }
+
+  /// The most likely label of every node of one tree.
+  std::vector<int> predict(const Tree& t, const std::vector<Index>& ids) const {
+    Trace tr;
+    const MatX<S>& logits = forward(flatten({&t}, {ids}), tr);
+    std::vector<int> out(static_cast<std::size_t>(logits.cols()));
+    for (Index j = 0; j < logits.cols(); ++j) {
+      Index best = 0;
+      logits.col(j).maxCoeff(&best);
+      out[static_cast<std::size_t>(j)] = static_cast<int>(best);
+    }
+    return out;
+  }
+
+  /// embedding.weight, compose.weight, compose.bias, compose.tensor (RNTN), classifier.*
+  template <class F>
+  void for_each_param(F&& f, const std::string& prefix = "") {
+    embedding.for_each_param(f, prefix + "embedding.");
+    auto w = make_param(prefix + "compose.weight", weight, grad_weight, TorchLayout::matrix);
+    f(w);
+    auto b = make_param(prefix + "compose.bias", bias, grad_bias, TorchLayout::vector);
+    f(b);
+    composition.for_each_param(f, prefix + "compose.");
+    classifier.for_each_param(f, prefix + "classifier.");
+  }
+};
+
+}  // namespace recur::tree

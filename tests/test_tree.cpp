@@ -1,0 +1,193 @@
+// Trees: the bracket reader and writer (every malformed case), binarization, the vocabulary,
+// and the recursive (tensor) network against hand values and finite differences.
+#include <recur/tree/recursive_net.hpp>
+#include <recur/tree/vocabulary.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "helpers.hpp"
+
+using namespace recur;
+using namespace recur::tree;
+
+namespace {
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const recur::error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+}  // namespace
+
+TEST_CASE("a treebank line is read in post-order and written back unchanged", "[tree][read]") {
+  const std::string line = "(3 (2 It) (4 (4 (2 's) (4 good)) (2 -LRB-)))";
+  const Tree t = parse(line);
+  REQUIRE(t.size() == 7);
+  CHECK(t.words == std::vector<std::string>{"It", "'s", "good", "-LRB-"});
+  CHECK(t.node(t.root()).label == 3);
+  for (Index i = 0; i < t.size(); ++i)
+    if (!t.node(i).leaf()) {
+      CHECK(t.node(i).left < i);
+      CHECK(t.node(i).right < i);
+    }
+  CHECK(t.node(0).word == 0);
+  CHECK(t.node(0).label == 2);
+  CHECK(to_string(t) == line);
+  CHECK(unescape("-LRB-") == "(");
+  CHECK(unescape("1\\/2") == "1/2");
+  CHECK(escape(")") == "-RRB-");
+  // Labels replaced, e.g. by predictions.
+  const std::vector<int> labels{0, 1, 2, 3, 4, 0, 1};
+  CHECK(to_string(t, &labels) == "(1 (0 It) (0 (3 (1 's) (2 good)) (4 -LRB-)))");
+}
+
+TEST_CASE("malformed trees name the column and the problem", "[tree][read]") {
+  CHECK(error_of([] { parse("(3 (2 It) (4 good)", {}, "f:7"); }) == "f:7:1: unbalanced brackets: 1 '(' never closed");
+  CHECK(error_of([] { parse("(3 (2 It) ()) ", {}, "f:1"); }) == "f:1:11: empty node '()'");
+  CHECK(error_of([] { parse("(x (2 a) (2 b))", {}, "f:1"); }) == "f:1:2: label 'x' is not an integer");
+  CHECK(error_of([] { parse("(3 (2 a) (2 b) (2 c))", {}, "f:1"); }) ==
+        "f:1:1: 3 children where a binarized tree is required");
+  CHECK(error_of([] { parse("(3 a b)", {}, "f:1"); }) == "f:1:6: a leaf holds more than a label and one word");
+  CHECK(error_of([] { parse("(3 (2 a) b)", {}, "f:1"); }) == "f:1:10: a word after bracketed children");
+  CHECK(error_of([] { parse("(2 a) (2 b)", {}, "f:1"); }) == "f:1:7: text after the end of the tree");
+  CHECK(error_of([] { parse("word", {}, "f:1"); }) == "f:1:1: expected '(' to start a tree");
+  CHECK(error_of([] { parse("((2 a) (2 b))", {}, "f:1"); }) == "f:1:1: a node without a label");
+  CHECK(error_of([] { parse("   ", {}, "f:1"); }) == "f:1: empty tree");
+  CHECK(error_of([] { parse("(3 (2 a) (2 b)))", {}, "f:1"); }) == "f:1:16: text after the end of the tree");
+  ReadOptions strict;
+  strict.collapse_unary = false;
+  CHECK(error_of([&] { parse("(3 (2 a))", strict, "f:1"); }) ==
+        "f:1:1: a node with one child (unary chains are not allowed here)");
+  // Collapsed: the child keeps its structure and takes the upper label.
+  const Tree u = parse("(3 (1 a))");
+  REQUIRE(u.size() == 1);
+  CHECK(u.node(0).label == 3);
+  // Deep nesting is read without recursion.
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "(1 ";
+  CHECK(error_of([&] { parse(deep, {}, "f:1"); }).find("100000 '(' never closed") != std::string::npos);
+}
+
+TEST_CASE("n-ary trees are binarized right-factored and written back as they were", "[tree][read]") {
+  ReadOptions ptb;
+  ptb.integer_labels = false;
+  ptb.require_binary = false;
+  const std::string line = "(S (NP (DT The) (NN dog)) (VP (VBZ barks)) (. .))";
+  const Tree t = parse(line, ptb);
+  // Leaves The, dog, NP, barks (VP collapsed onto it), ., @S, S.
+  REQUIRE(t.size() == 7);
+  CHECK(t.node(t.root()).tag == "S");
+  CHECK(t.node(t.node(t.root()).right).tag == "@S");
+  CHECK(t.node(3).tag == "VP");  // unary VP over VBZ collapsed: the word keeps the upper label
+  CHECK(to_string(t) == "(S (NP (DT The) (NN dog)) (VP barks) (. .))");
+}
+
+TEST_CASE("unlabeled bracketings: every atom is a word", "[tree][read]") {
+  ReadOptions plain;
+  plain.unlabeled = true;
+  plain.require_labels = false;
+  const Tree t = parse("((the movie) (is (not good)))", plain);
+  CHECK(t.words == std::vector<std::string>{"the", "movie", "is", "not", "good"});
+  REQUIRE(t.size() == 9);
+  CHECK(to_string(t) == "(((the) (movie)) ((is) ((not) (good))))");
+  CHECK(parse(to_string(t), plain).size() == 9);
+  CHECK(t.node(t.root()).left == 2);  // (the movie) is node 2
+  CHECK(parse("(a b c)",
+              [] {
+                ReadOptions o;
+                o.unlabeled = true;
+                o.require_labels = false;
+                o.require_binary = false;
+                return o;
+              }())
+            .size() == 5);
+}
+
+TEST_CASE("tree files: the first bad line stops the read, or is skipped and counted", "[tree][read]") {
+  const std::string path = "tree_test_file.txt";
+  {
+    std::ofstream out(path);
+    out << "(2 (2 a) (3 b))\n\n(2 (2 a) (3 b)\n(1 (x y) (1 z))\n(4 (4 c) (4 d))\n";
+  }
+  CHECK(error_of([&] { read_file(path); }) == path + ":3:1: unbalanced brackets: 1 '(' never closed");
+  const TreeFile f = read_file(path, {}, true);
+  CHECK(f.trees.size() == 2);
+  CHECK(f.skipped == 2);
+  CHECK(f.first_error == path + ":3:1: unbalanced brackets: 1 '(' never closed");
+  std::remove(path.c_str());
+  CHECK(error_of([] { read_file("/nonexistent/trees.txt"); }) ==
+        "/nonexistent/trees.txt: no such file (or not a regular file)");
+}
+
+TEST_CASE("the vocabulary comes from training trees, with an unknown word", "[tree][vocabulary]") {
+  const std::vector<Tree> trees{parse("(2 (2 a) (3 B))"), parse("(2 (2 a) (3 c))")};
+  const Vocabulary v = Vocabulary::build(trees, 2);
+  CHECK(v.size() == 2);  // <unk>, a
+  CHECK(v.id("a") == 1);
+  CHECK(v.id("c") == Vocabulary::unknown);
+  const Vocabulary all = Vocabulary::build(trees, 1, true);
+  CHECK(all.id("b") == 2);
+  CHECK(all.id("B") == 2);
+  CHECK(all.ids(trees[1]) == std::vector<Index>{1, 3});
+  CHECK(Vocabulary::from_words(all.words(), true).id("C") == 3);
+  CHECK_THROWS_AS(Vocabulary::from_words({"a"}, false), value_error);
+}
+
+TEST_CASE("a tensor node equals the formula computed by hand", "[tree][rntn]") {
+  Rng rng(3);
+  RecursiveNet<double> net(3, 1, 2, rng);  // d = 1: c = [a; b], V is 2 x 2
+  net.embedding.weight << 0.3, -0.7, 0.5;
+  net.weight << 0.4, -0.2;
+  net.bias << 0.1;
+  net.composition.tensor << 0.2, -0.3, 0.5, 0.7;  // column-major [[0.2, 0.5], [-0.3, 0.7]]
+  const Tree t = parse("(1 (0 x) (1 y))");
+  RecursiveNet<double>::Trace tr;
+  net.forward(RecursiveNet<double>::flatten({&t}, {{1, 2}}), tr);
+  const double a = -0.7, b = 0.5;
+  const double quad = a * (0.2 * a + 0.5 * b) + b * (-0.3 * a + 0.7 * b);
+  CHECK(tr.x(0, 2) == Approx(std::tanh(0.4 * a - 0.2 * b + 0.1 + quad)).epsilon(1e-14));
+  CHECK(tr.x(0, 0) == a);
+  CHECK(tr.x(0, 1) == b);
+}
+
+TEMPLATE_TEST_CASE("backpropagation through structure matches finite differences", "[tree][gradient]",
+                   (RecursiveNet<double, TensorComposition>), (RecursiveNet<double, PlainComposition>)) {
+  Rng rng(9);
+  TestType net(6, 3, 5, rng);
+  net.composition.resize(3, rng);  // no-op for the plain net; a fresh tensor for the RNTN
+  const std::vector<Tree> trees{parse("(3 (2 (1 a) (4 b)) (0 (2 c) (3 (1 d) (2 e))))"), parse("(4 (2 f) (0 g))"),
+                                parse("(1 x)")};
+  const std::vector<std::vector<Index>> ids{{1, 2, 3, 4, 5}, {0, 5}, {2}};
+  const auto forest = TestType::flatten({&trees[0], &trees[1], &trees[2]}, ids);
+  REQUIRE(forest.size() == 9 + 3 + 1);
+  REQUIRE(forest.roots == std::vector<Index>{8, 11, 12});
+  auto loss = [&](TestType& m) {
+    typename TestType::Trace tr;
+    return softmax_cross_entropy(m.forward(forest, tr), forest.labels).value;
+  };
+  auto loss_back = [&](TestType& m) {
+    typename TestType::Trace tr;
+    return m.train_step(forest, tr);
+  };
+  test::require_gradients(check_gradients(net, loss, loss_back));
+}
+
+TEST_CASE("the recursive net refuses ids outside its vocabulary and trees not in post-order", "[tree][rntn]") {
+  Rng rng(1);
+  RecursiveNet<float> net(4, 2, 3, rng);
+  const Tree t = parse("(1 (0 x) (1 y))");
+  RecursiveNet<float>::Trace tr;
+  CHECK(error_of([&] {
+          net.forward(RecursiveNet<float>::flatten({&t}, {{1, 9}}), tr);
+        }) == "RecursiveNet: word id 9 at node 1 is outside the vocabulary of 4");
+  CHECK_THROWS_AS(RecursiveNet<float>::flatten({&t}, {{1}}), shape_error);
+  RecursiveNet<float>::Forest bad;
+  bad.left = {-1, 2, -1};
+  bad.right = {-1, 0, -1};
+  bad.id = {0, -1, 1};
+  bad.labels = {0, 0, 0};
+  CHECK(error_of([&] { net.forward(bad, tr); }) == "RecursiveNet: node 1 comes before its children (not post-order)");
+}
