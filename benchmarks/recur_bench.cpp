@@ -6,15 +6,22 @@
 // forward 2*G*H*(I+H)*B*T, train three times that.
 // Stream cases: {cell}[_fixed]/stream/I:1/H:{H}: one step at B = 1 with a Dense(H -> 1) head,
 // the state carried from step to step; the time per iteration is the time per step.
+// RNTN cases: rntn/{train|infer}/d:25 over generated trees with the Sentiment Treebank's
+// length distribution (random bracketings, a 16,000-word vocabulary): counter trees_per_s;
+// train is forward, backpropagation through structure, L2 and an AdaGrad step per minibatch of 27.
 // Threads: --threads N (or RECUR_THREADS=N) lets Eigen run its products on N threads.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include <recur/recur.hpp>
+#include <recur/train/regularization.hpp>
+#include <recur/tree/recursive_net.hpp>
 
 using namespace recur;
 
@@ -156,6 +163,68 @@ int take_threads(int& argc, char** argv) {
   return threads < 1 ? 1 : threads;
 }
 
+/// A random binary bracketing of n words with random labels, as bracket text.
+std::string random_tree(Index n, Index& next_word, Rng& rng) {
+  const std::string label = std::to_string(rng.below(5));
+  if (n == 1) return "(" + label + " w" + std::to_string(next_word++) + ")";
+  const Index left = 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(n - 1)));
+  const std::string a = random_tree(left, next_word, rng);
+  return "(" + label + " " + a + " " + random_tree(n - left, next_word, rng) + ")";
+}
+
+struct Treebank {
+  std::vector<tree::Tree> trees;
+  std::vector<std::vector<Index>> ids;
+};
+
+/// Trees with the SST's sentence lengths (mean about 19 words, 2..56), ids from 16,000 words.
+const Treebank& generated_treebank() {
+  static const Treebank bank = [] {
+    Treebank b;
+    Rng rng(7);
+    for (int k = 0; k < 2700; ++k) {
+      const Index n = std::clamp<Index>(static_cast<Index>(std::lround(19 + 9 * rng.normal())), 2, 56);
+      Index next = 0;
+      b.trees.push_back(tree::parse(random_tree(n, next, rng)));
+      std::vector<Index> ids;
+      for (Index w = 0; w < n; ++w) ids.push_back(static_cast<Index>(rng.below(16000)));
+      b.ids.push_back(std::move(ids));
+    }
+    return b;
+  }();
+  return bank;
+}
+
+void rntn(benchmark::State& st, bool train) {
+  using Net = tree::RecursiveNet<float>;
+  const Treebank& bank = generated_treebank();
+  Rng rng(1);
+  Net net(16000, 25, 5, rng);
+  AdaGrad<float> opt(0.01f);
+  Net::Trace tr;
+  const std::size_t batch = train ? 27 : 256;
+  for (auto _ : st) {
+    for (std::size_t b = 0; b < bank.trees.size(); b += batch) {
+      std::vector<const tree::Tree*> part;
+      std::vector<std::vector<Index>> ids;
+      for (std::size_t k = b; k < std::min(bank.trees.size(), b + batch); ++k) {
+        part.push_back(&bank.trees[k]);
+        ids.push_back(bank.ids[k]);
+      }
+      if (train) {
+        net.train_step(Net::flatten(part, ids), tr);
+        add_l2(net, 1e-4, "compose.");
+        add_l2(net, 1e-5, "embedding.");
+        opt.step(net);
+      } else {
+        benchmark::DoNotOptimize(net.forward(Net::flatten(part, ids), tr).data());
+      }
+    }
+  }
+  st.counters["trees_per_s"] =
+      benchmark::Counter(static_cast<double>(bank.trees.size()), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -171,6 +240,12 @@ int main(int argc, char** argv) {
   register_stream<ElmanT>("elman");
   register_stream<LSTMT>("lstm");
   register_stream<GRUT>("gru");
+  benchmark::RegisterBenchmark("rntn/train/d:25", [](benchmark::State& st) { rntn(st, true); })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("rntn/infer/d:25", [](benchmark::State& st) { rntn(st, false); })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("eigen_sgemm/N:1024", [](benchmark::State& st) { eigen_sgemm(st, 1024); })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();

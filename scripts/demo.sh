@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 source scripts/env.sh
 cmake -S . -B build "${RELEASE_FLAGS[@]}" >/dev/null
-cmake --build build -j "$JOBS" --target recur-adding recur-forecast
-mkdir -p out/forecast
+cmake --build build -j "$JOBS" --target recur-adding recur-forecast recur-sentiment
+mkdir -p out/forecast out/sentiment
 echo "== recur-adding: an LSTM learns the adding problem"
 ./build/examples/recur-adding "$@"
 echo
@@ -20,3 +20,11 @@ echo "== recur-forecast: airline passengers, 24 months at once (encoder-decoder)
 echo
 echo "== recur-forecast --load: the saved model forecasts again without training"
 ./build/examples/recur-forecast --load out/forecast/airline.safetensors --quiet | tail -n 3
+echo
+echo "== recur-sentiment: an RNTN on a generated treebank with negation, against a bag of words"
+./build/examples/recur-sentiment train --save out/sentiment/generated.safetensors \
+  --predictions out/sentiment/test-predictions.txt "$@"
+echo
+echo "== recur-sentiment predict: every phrase of a sentence"
+./build/examples/recur-sentiment predict --model out/sentiment/generated.safetensors \
+  "the plot is not very good but the acting is brilliant"

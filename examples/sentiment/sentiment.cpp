@@ -129,8 +129,11 @@ int train(const recur::cli::Args& args) {
   Index best_epoch = 0;
   const auto start = std::chrono::steady_clock::now();
   typename Net::Trace trace;
+  const Index reset = args.integer("adagrad-reset", 0);
   for (Index epoch = 1; epoch <= epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
+    if (reset > 0 && epoch > 1 && (epoch - 1) % reset == 0)  // as CoreNLP's RNTN: a fresh step size
+      for (auto& accumulated : opt.state()) accumulated.setZero();
     std::shuffle(order.begin(), order.end(), rng.engine());
     double loss_sum = 0;
     long batches = 0;
@@ -325,11 +328,12 @@ int main(int argc, char** argv) {
   args.flag("skip-bad", "skip malformed lines (counted) instead of stopping at the first");
   args.option("model", "rntn|rnn|FILE", "train: the composition; predict: the saved model", "rntn");
   args.option("dim", "D", "word and phrase vector size", "25");
-  args.option("epochs", "N", "training epochs (the best on dev is kept)", "10");
+  args.option("epochs", "N", "training epochs (the best on dev is kept)", "25");
   args.option("batch", "N", "trees per minibatch", "27");
   args.option("lr", "X", "AdaGrad learning rate", "0.01");
   args.option("l2", "X", "L2 strength of the composition and classifier weights", "0.0001");
   args.option("l2-words", "X", "L2 strength of the word vectors", "0.00001");
+  args.option("adagrad-reset", "N", "clear AdaGrad's accumulated squares every N epochs (0: never)", "0");
   args.option("min-count", "N", "words seen fewer times in training are unknown", "1");
   args.option("predictions", "FILE", "write the test trees with the predicted label at every node", "");
   args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");

@@ -8,6 +8,7 @@
 // parents), so the classifier over all nodes is one matrix product.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,18 @@ class RecursiveNet {
     Index size() const { return static_cast<Index>(id.size()); }
   };
 
+  /// The inner nodes of one height (1 + the higher child's), composed together: every
+  /// product runs over all of them at once.
+  struct Level {
+    std::vector<Index> nodes;
+    MatX<S> c;      // [2d x n] children's vectors
+    MatX<S> cache;  // what the composition's backward needs
+  };
+
   struct Trace {
     Forest forest;
     MatX<S> x;  // [d x N] node vectors
+    std::vector<Level> levels;
     typename Dense<S>::Trace classifier;
     const MatX<S>& output() const { return classifier.y; }  // logits [C x N]
   };
@@ -102,7 +112,9 @@ class RecursiveNet {
     const Forest& f = tr.forest;
     const Index d = dim(), N = f.size();
     tr.x.resize(d, N);
-    VecX<S> c(2 * d), z(d);
+    // Leaves take their word vectors; inner nodes are grouped by height.
+    std::vector<Index> height(static_cast<std::size_t>(N), 0);
+    for (auto& level : tr.levels) level.nodes.clear();
     for (Index j = 0; j < N; ++j) {
       const auto u = static_cast<std::size_t>(j);
       if (f.left[u] < 0) {
@@ -113,14 +125,29 @@ class RecursiveNet {
         tr.x.col(j) = embedding.weight.col(id);
         continue;
       }
-      if (f.left[u] >= j || f.right[u] >= j)
+      if (f.left[u] >= j || f.right[u] >= j || f.right[u] < 0)
         throw value_error("RecursiveNet: node " + std::to_string(j) + " comes before its children (not post-order)");
-      c.head(d) = tr.x.col(f.left[u]);
-      c.tail(d) = tr.x.col(f.right[u]);
-      z.noalias() = weight * c;
-      z += bias;
-      composition.add_forward(c, z);
-      tr.x.col(j) = z.array().tanh().matrix();
+      const Index h =
+          1 + std::max(height[static_cast<std::size_t>(f.left[u])], height[static_cast<std::size_t>(f.right[u])]);
+      height[u] = h;
+      if (static_cast<Index>(tr.levels.size()) < h) tr.levels.resize(static_cast<std::size_t>(h));
+      tr.levels[static_cast<std::size_t>(h - 1)].nodes.push_back(j);
+    }
+    MatX<S> z;
+    for (auto& level : tr.levels) {
+      const Index n = static_cast<Index>(level.nodes.size());
+      if (n == 0) continue;
+      level.c.resize(2 * d, n);
+      for (Index k = 0; k < n; ++k) {
+        const auto u = static_cast<std::size_t>(level.nodes[static_cast<std::size_t>(k)]);
+        level.c.col(k).head(d) = tr.x.col(f.left[u]);
+        level.c.col(k).tail(d) = tr.x.col(f.right[u]);
+      }
+      z.noalias() = weight * level.c;  // [d x n]
+      z.colwise() += bias;
+      composition.add_forward(level.c, z, level.cache);
+      for (Index k = 0; k < n; ++k)
+        tr.x.col(level.nodes[static_cast<std::size_t>(k)]) = z.col(k).array().tanh().matrix();
     }
     return classifier.forward(tr.x, Batch(1), tr.classifier);
   }
@@ -130,23 +157,36 @@ class RecursiveNet {
     const Forest& f = tr.forest;
     const Index d = dim(), N = f.size();
     MatX<S> dx = classifier.backward(tr.classifier, dlogits);  // [d x N], grows with parents' parts
-    VecX<S> c(2 * d), dz(d), dc(2 * d);
-    for (Index j = N - 1; j >= 0; --j) {
-      const auto u = static_cast<std::size_t>(j);
-      if (f.left[u] < 0) {
-        embedding.grad_weight.col(f.id[u]) += dx.col(j);
-        continue;
+    // Top level first: a node's gradient is complete once every higher level is done. The
+    // weight gradients wait for the end: one product over all inner nodes of the forest.
+    Index inner = 0;
+    for (const auto& level : tr.levels) inner += static_cast<Index>(level.nodes.size());
+    MatX<S> dz_all(d, inner), c_all(2 * d, inner), dc;
+    Index end = inner;
+    for (auto level = tr.levels.rbegin(); level != tr.levels.rend(); ++level) {
+      const Index n = static_cast<Index>(level->nodes.size());
+      if (n == 0) continue;
+      end -= n;
+      auto dz = dz_all.middleCols(end, n);
+      for (Index k = 0; k < n; ++k) {
+        const Index j = level->nodes[static_cast<std::size_t>(k)];
+        dz.col(k) = (dx.col(j).array() * (S(1) - tr.x.col(j).array().square())).matrix();  // through tanh
       }
-      dz = (dx.col(j).array() * (S(1) - tr.x.col(j).array().square())).matrix();  // through tanh
-      c.head(d) = tr.x.col(f.left[u]);
-      c.tail(d) = tr.x.col(f.right[u]);
-      grad_weight.noalias() += dz * c.transpose();
-      grad_bias += dz;
-      dc.noalias() = weight.transpose() * dz;
-      composition.backward(c, dz, dc);
-      dx.col(f.left[u]) += dc.head(d);
-      dx.col(f.right[u]) += dc.tail(d);
+      c_all.middleCols(end, n) = level->c;
+      dc.noalias() = weight.transpose() * dz;  // [2d x n]
+      composition.backward(level->c, MatX<S>(dz), level->cache, dc);
+      for (Index k = 0; k < n; ++k) {
+        const auto u = static_cast<std::size_t>(level->nodes[static_cast<std::size_t>(k)]);
+        dx.col(f.left[u]) += dc.col(k).head(d);
+        dx.col(f.right[u]) += dc.col(k).tail(d);
+      }
     }
+    grad_weight.noalias() += dz_all * c_all.transpose();
+    grad_bias += dz_all.rowwise().sum();
+    composition.accumulate(c_all, dz_all);
+    for (Index j = 0; j < N; ++j)
+      if (f.left[static_cast<std::size_t>(j)] < 0)
+        embedding.grad_weight.col(f.id[static_cast<std::size_t>(j)]) += dx.col(j);
   }
 
   /// Mean cross-entropy over the labelled nodes of the forest, with its backward pass.
