@@ -2,6 +2,7 @@
 // and the recursive (tensor) network against hand values and finite differences.
 #include <recur/tree/recursive_net.hpp>
 #include <recur/tree/vocabulary.hpp>
+#include <recur/tree/word_vectors.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -190,4 +191,36 @@ TEST_CASE("the recursive net refuses ids outside its vocabulary and trees not in
   bad.id = {0, -1, 1};
   bad.labels = {0, 0, 0};
   CHECK(error_of([&] { net.forward(bad, tr); }) == "RecursiveNet: node 1 comes before its children (not post-order)");
+}
+
+TEST_CASE("word vectors load from a text file; bad lines name line and column", "[tree][vectors]") {
+  const Vocabulary v = Vocabulary::build({parse("(2 (2 good) (2 film))")});
+  MatX<double> e = MatX<double>::Zero(2, v.size());
+  const std::string path = "vectors_test.txt";
+  {
+    std::ofstream out(path);
+    out << "3 2\ngood 0.5 -1.5\nunused 1 2\n\nfilm 2e-1 3\ngood 9 9\n";
+  }
+  CHECK(load_word_vectors(path, v, e) == 2);
+  CHECK(e(0, v.id("good")) == 0.5);
+  CHECK(e(1, v.id("good")) == -1.5);  // the first line of a word wins
+  CHECK(e(0, v.id("film")) == Approx(0.2));
+  CHECK(e(0, Vocabulary::unknown) == 0);
+  {
+    std::ofstream out(path);
+    out << "good 0.5 x1\n";
+  }
+  CHECK(error_of([&] { load_word_vectors(path, v, e); }) == path + ":1:10: 'x1' is not a number");
+  {
+    std::ofstream out(path);
+    out << "good 0.5 1 2\n";
+  }
+  CHECK(error_of([&] { load_word_vectors(path, v, e); }) ==
+        path + ":1: 3 values for 'good', the model's vectors have 2");
+  {
+    std::ofstream out(path);
+    out << "good\n";
+  }
+  CHECK(error_of([&] { load_word_vectors(path, v, e); }) == path + ":1: a word without numbers");
+  std::remove(path.c_str());
 }

@@ -9,6 +9,7 @@
 #include <recur/train/regularization.hpp>
 #include <recur/tree/recursive_net.hpp>
 #include <recur/tree/vocabulary.hpp>
+#include <recur/tree/word_vectors.hpp>
 
 #include <unistd.h>
 #include <algorithm>
@@ -114,6 +115,11 @@ int train(const recur::cli::Args& args) {
   const auto seed = static_cast<std::uint64_t>(args.integer("seed"));
   recur::Rng rng(seed);
   Net net(vocab.size(), dim, 5, rng);
+  if (args.has("vectors")) {
+    const Index found = recur::tree::load_word_vectors(args.str("vectors"), vocab, net.embedding.weight);
+    std::printf("word vectors: %ld of %ld words found in %s\n", static_cast<long>(found),
+                static_cast<long>(vocab.size()), args.str("vectors").c_str());
+  }
   recur::AdaGrad<float> opt(static_cast<float>(args.number("lr")));
   const double l2_weights = args.number("l2"), l2_words = args.number("l2-words");
   std::printf("data: %s; vocabulary %ld words\nmodel: %s, AdaGrad lr %g, minibatch %ld, L2 %g (words %g)\n",
@@ -334,6 +340,7 @@ int main(int argc, char** argv) {
   args.option("l2", "X", "L2 strength of the composition and classifier weights", "0.0001");
   args.option("l2-words", "X", "L2 strength of the word vectors", "0.00001");
   args.option("adagrad-reset", "N", "clear AdaGrad's accumulated squares every N epochs (0: never)", "0");
+  args.option("vectors", "FILE", "initial word vectors, one word and D numbers per line (GloVe text format)", "");
   args.option("min-count", "N", "words seen fewer times in training are unknown", "1");
   args.option("predictions", "FILE", "write the test trees with the predicted label at every node", "");
   args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");
