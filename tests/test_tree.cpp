@@ -1,6 +1,7 @@
 // Trees: the bracket reader and writer (every malformed case), binarization, the vocabulary,
 // and the recursive (tensor) network against hand values and finite differences.
 #include <recur/tree/recursive_net.hpp>
+#include <recur/tree/sharded_training.hpp>
 #include <recur/tree/vocabulary.hpp>
 #include <recur/tree/word_vectors.hpp>
 
@@ -223,4 +224,48 @@ TEST_CASE("word vectors load from a text file; bad lines name line and column", 
   }
   CHECK(error_of([&] { load_word_vectors(path, v, e); }) == path + ":1: a word without numbers");
   std::remove(path.c_str());
+}
+
+TEST_CASE("sharded minibatches give the same gradients on any number of threads", "[tree][threads]") {
+  using Net = RecursiveNet<double>;
+  Rng rng(4);
+  Net net(8, 3, 5, rng);
+  std::vector<Tree> trees;
+  std::vector<std::vector<Index>> ids;
+  for (const char* t : {"(3 (2 (1 a) (4 b)) (0 (2 c) (3 (1 d) (2 e))))", "(4 (2 f) (0 g))", "(1 x)", "(2 (3 y) (1 z))",
+                        "(0 (0 p) (1 (2 q) (3 r)))"})
+    trees.push_back(parse(t));
+  for (const auto& t : trees) {
+    std::vector<Index> v;
+    for (std::size_t w = 0; w < t.words.size(); ++w) v.push_back(static_cast<Index>((w * 3 + t.words.size()) % 8));
+    ids.push_back(v);
+  }
+  std::vector<const Tree*> ptrs;
+  for (const auto& t : trees) ptrs.push_back(&t);
+
+  auto grads = [&](Net& m) {
+    std::vector<MatX<double>> g;
+    m.for_each_param([&](Param<double>& p) { g.push_back(p.grad); });
+    return g;
+  };
+  Net one = net, two = net, whole = net;
+  ShardedTrainer<Net> t1(one, 1, 3), t2(two, 2, 3);
+  const double l1 = t1.step(one, ptrs, ids), l2 = t2.step(two, ptrs, ids);
+  CHECK(l1 == l2);
+  const auto g1 = grads(one), g2 = grads(two);
+  for (std::size_t i = 0; i < g1.size(); ++i) CHECK(g1[i] == g2[i]);  // bit for bit
+
+  // And the same as the whole minibatch at once, up to rounding.
+  Net::Trace tr;
+  const double lw = whole.train_step(Net::flatten(ptrs, ids), tr);
+  CHECK(l1 == Approx(lw).epsilon(1e-12));
+  const auto gw = grads(whole);
+  for (std::size_t i = 0; i < g1.size(); ++i) CHECK(test::max_diff(g1[i], gw[i]) < 1e-12);
+
+  // A second step starts from clean workers: gradients double.
+  t2.step(two, ptrs, ids);
+  CHECK(test::max_diff(MatX<double>(grads(two)[1]), MatX<double>(2 * g2[1])) < 1e-12);
+  // A bad id fails the step with the net's message, from whichever thread met it.
+  ids[4][0] = 99;
+  CHECK_THROWS_WITH(t2.step(two, ptrs, ids), Catch::Contains("word id 99"));
 }

@@ -8,6 +8,7 @@
 #include <recur/train/optimizer.hpp>
 #include <recur/train/regularization.hpp>
 #include <recur/tree/recursive_net.hpp>
+#include <recur/tree/sharded_training.hpp>
 #include <recur/tree/vocabulary.hpp>
 #include <recur/tree/word_vectors.hpp>
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../common/cli.hpp"
@@ -130,11 +132,11 @@ int train(const recur::cli::Args& args) {
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::vector<std::vector<Index>> ids;
   for (const auto& t : d.train) ids.push_back(vocab.ids(t));
+  recur::tree::ShardedTrainer<Net> sharded(net, static_cast<int>(args.integer("threads", 1)), 2);
   Net best = net;
   double best_dev = -1;
   Index best_epoch = 0;
   const auto start = std::chrono::steady_clock::now();
-  typename Net::Trace trace;
   const Index reset = args.integer("adagrad-reset", 0);
   for (Index epoch = 1; epoch <= epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
@@ -150,7 +152,7 @@ int train(const recur::cli::Args& args) {
         part.push_back(&d.train[order[k]]);
         part_ids.push_back(ids[order[k]]);
       }
-      loss_sum += net.train_step(Net::flatten(part, part_ids), trace);
+      loss_sum += sharded.step(net, part, part_ids);
       recur::add_l2(net, l2_weights, "compose.");
       recur::add_l2(net, l2_weights, "classifier.weight");
       recur::add_l2(net, l2_words, "embedding.");
@@ -341,6 +343,8 @@ int main(int argc, char** argv) {
   args.option("l2-words", "X", "L2 strength of the word vectors", "0.00001");
   args.option("adagrad-reset", "N", "clear AdaGrad's accumulated squares every N epochs (0: never)", "0");
   args.option("vectors", "FILE", "initial word vectors, one word and D numbers per line (GloVe text format)", "");
+  args.option("threads", "N", "threads per minibatch (results do not depend on it)",
+              std::to_string(std::max(1u, std::thread::hardware_concurrency())));
   args.option("min-count", "N", "words seen fewer times in training are unknown", "1");
   args.option("predictions", "FILE", "write the test trees with the predicted label at every node", "");
   args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");
