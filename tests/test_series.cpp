@@ -32,6 +32,10 @@ TEST_CASE("CSV: quoted fields, dates, header, the last numeric column", "[series
   const auto bare = parse_csv("1.5\n2.5\n", "t");
   CHECK(bare.values == std::vector<double>{1.5, 2.5});
   CHECK(bare.dates == std::vector<std::string>{"1", "2"});
+  // Dates but no header: the first row is data.
+  const auto dated = parse_csv("1949-01,112\n1949-02,118\n", "t");
+  CHECK(dated.values == std::vector<double>{112, 118});
+  CHECK(dated.dates[0] == "1949-01");
   // A quoted field may hold a newline.
   CHECK(parse_csv("d,v\n\"a\nb\",1\n", "t").dates[0] == "a\nb");
 }

@@ -59,6 +59,9 @@ TEST_CASE("malformed trees name the column and the problem", "[tree][read]") {
   CHECK(error_of([] { parse("((2 a) (2 b))", {}, "f:1"); }) == "f:1:1: a node without a label");
   CHECK(error_of([] { parse("   ", {}, "f:1"); }) == "f:1: empty tree");
   CHECK(error_of([] { parse("(3 (2 a) (2 b)))", {}, "f:1"); }) == "f:1:16: text after the end of the tree");
+  ReadOptions sentiment;
+  sentiment.label_limit = 4;
+  CHECK(error_of([&] { parse("(3 (7 a) (2 b))", sentiment, "f:1"); }) == "f:1:5: label '7' is outside 0..4");
   ReadOptions strict;
   strict.collapse_unary = false;
   CHECK(error_of([&] { parse("(3 (2 a))", strict, "f:1"); }) ==

@@ -2,6 +2,7 @@
 // --help, and errors that exit with code 2.
 #pragma once
 
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -69,12 +70,14 @@ class Args {
 
   bool has(const std::string& name) const { return !values_.at(name).empty(); }
   std::string str(const std::string& name) const { return values_.at(name); }
-  long integer(const std::string& name, long min = 0) const {
+  long integer(const std::string& name, long min = 0, long max = 1L << 40) const {
     const std::string& v = values_.at(name);
     char* end = nullptr;
+    errno = 0;
     const long x = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0') fail("--" + name + " needs an integer, got '" + v + "'");
+    if (v.empty() || *end != '\0' || errno == ERANGE) fail("--" + name + " needs an integer, got '" + v + "'");
     if (x < min) fail("--" + name + " must be at least " + std::to_string(min) + ", got " + v);
+    if (x > max) fail("--" + name + " must be at most " + std::to_string(max) + ", got " + v);
     return x;
   }
   double number(const std::string& name) const {

@@ -55,7 +55,9 @@ Data load_data(const recur::cli::Args& args) {
   const std::string dir = args.str("data");
   const bool skip = args.has("skip-bad");
   auto read = [&](const char* name) {
-    const auto f = recur::tree::read_file(dir + "/" + name, {}, skip);
+    recur::tree::ReadOptions o;
+    o.label_limit = 4;  // sentiment classes 0..4
+    const auto f = recur::tree::read_file(dir + "/" + name, o, skip);
     if (f.skipped)
       std::fprintf(stderr, "recur-sentiment: skipped %zu bad line(s) in %s/%s, the first: %s\n", f.skipped, dir.c_str(),
                    name, f.first_error.c_str());
@@ -113,7 +115,8 @@ int train(const recur::cli::Args& args) {
   using Net = recur::tree::RecursiveNet<float, Composition>;
   const Data d = load_data(args);
   const Vocabulary vocab = Vocabulary::build(d.train, args.integer("min-count", 1));
-  const Index dim = args.integer("dim", 1), epochs = args.integer("epochs", 0), batch = args.integer("batch", 1);
+  const Index dim = args.integer("dim", 1, 300), epochs = args.integer("epochs", 0),
+              batch = args.integer("batch", 1, 100000);
   const auto seed = static_cast<std::uint64_t>(args.integer("seed"));
   recur::Rng rng(seed);
   Net net(vocab.size(), dim, 5, rng);
@@ -132,7 +135,7 @@ int train(const recur::cli::Args& args) {
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::vector<std::vector<Index>> ids;
   for (const auto& t : d.train) ids.push_back(vocab.ids(t));
-  recur::tree::ShardedTrainer<Net> sharded(net, static_cast<int>(args.integer("threads", 1)), 2);
+  recur::tree::ShardedTrainer<Net> sharded(net, static_cast<int>(args.integer("threads", 1, 256)), 2);
   Net best = net;
   double best_dev = -1;
   Index best_epoch = 0;
@@ -307,14 +310,18 @@ int predict(const recur::cli::Args& args) {
   const Vocabulary vocab = Vocabulary::from_words(words, false);
   const std::string dim_text = get("dim");
   const long dim = std::strtol(dim_text.c_str(), nullptr, 10);
-  if (dim < 1 || dim > 4096) throw recur::io_error(file.origin() + ": sentiment.dim '" + dim_text + "' is not a size");
+  if (dim < 1 || dim > 300) throw recur::io_error(file.origin() + ": sentiment.dim '" + dim_text + "' is not a size");
   Tree t;
   if (text.find_first_not_of(" \t") == text.find('(')) {
-    recur::tree::ReadOptions o;
-    o.require_labels = false;
+    recur::tree::ReadOptions o;  // a treebank line (labels ignored), else plain brackets
     o.require_binary = false;
-    o.unlabeled = true;
-    t = recur::tree::parse(text, o, "the tree");
+    try {
+      t = recur::tree::parse(text, o, "the tree");
+    } catch (const recur::io_error&) {
+      o.require_labels = false;
+      o.unlabeled = true;
+      t = recur::tree::parse(text, o, "the tree");
+    }
   } else {
     t = right_branching(tokenize(text));
   }
@@ -359,6 +366,12 @@ int main(int argc, char** argv) {
     if (command == "predict") return predict(args);
     args.fail("unknown command '" + command + "' (train or predict)");
   } catch (const recur::error& e) {
+    std::fprintf(stderr, "recur-sentiment: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "recur-sentiment: out of memory (are the sizes in the options or the model file sane?)\n");
+    return 2;
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "recur-sentiment: %s\n", e.what());
     return 2;
   }

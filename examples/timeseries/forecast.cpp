@@ -59,10 +59,10 @@ Settings settings_from(const recur::cli::Args& args) {
   Settings s;
   s.cell = args.str("cell");
   if (s.cell != "lstm" && s.cell != "gru" && s.cell != "elman") args.fail("--cell must be lstm, gru or elman");
-  s.hidden = args.integer("hidden", 1);
-  s.layers = args.integer("layers", 1);
-  s.lags = args.integer("lags", 0);
-  s.window = args.integer("window", 0);
+  s.hidden = args.integer("hidden", 1, 4096);
+  s.layers = args.integer("layers", 1, 64);
+  s.lags = args.integer("lags", 0, 100000);
+  s.window = args.integer("window", 0, 100000);
   s.horizon = args.integer("horizon", 1);
   s.season = args.str("season") == "auto" ? -1 : args.integer("season", 0);
   if (s.season == 1) args.fail("--season must be 0 (none), auto or at least 2");
@@ -81,8 +81,8 @@ Settings settings_from(const recur::cli::Args& args) {
   s.refit = !args.has("no-refit");
   s.epochs = args.integer("epochs", 0);
   s.patience = args.integer("patience", 1);
-  s.batch = args.integer("batch", 1);
-  s.inits = args.integer("inits", 1);
+  s.batch = args.integer("batch", 1, 100000);
+  s.inits = args.integer("inits", 1, 100);
   s.lr = args.number("lr");
   s.clip = args.number("clip");
   s.ridge = args.number("ridge");
@@ -296,7 +296,10 @@ int run(const recur::cli::Args& args, const recur::series::Series& data, Setting
   // Test forecasts and the baselines on the same points, made at the same origins.
   const forecast::Forecasts f = model.forecast(sp.test_begin, sp.n);
   auto linear_only = model;
-  for (auto& m : linear_only.members) m.model().head().weight.setZero();
+  for (auto& m : linear_only.members) {
+    m.model().head().weight.setZero();
+    m.model().head().bias.setZero();
+  }
   const forecast::Forecasts lf = linear_only.forecast(sp.test_begin, sp.n);
   const Index lag = sp.season > 0 ? sp.season : 12;
   std::vector<double> actual, persistence, seasonal;
@@ -390,6 +393,12 @@ int main(int argc, char** argv) {
     if (cell == "elman") return run<recur::Elman<float>>(args, data, s);
     throw recur::io_error(args.str("load") + ": unknown cell '" + cell + "'");
   } catch (const recur::error& e) {
+    std::fprintf(stderr, "recur-forecast: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "recur-forecast: out of memory (are the sizes in the options or the model file sane?)\n");
+    return 2;
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "recur-forecast: %s\n", e.what());
     return 2;
   }

@@ -65,13 +65,19 @@ inline Split plan(const std::vector<double>& y, Settings& s) {
   if (test == 0) {
     // Season from the part that is surely training data, so the test set cannot influence it.
     const Index guess = s.season >= 0 ? s.season : recur::series::detect_season({y.begin(), y.end() - sp.n / 5});
-    test = guess > 0 && 2 * guess <= sp.n / 4 ? 2 * guess : std::max<Index>(1, (sp.n + 2) / 5);
+    test = guess > 0 && guess <= sp.n / 8 ? 2 * guess : std::max<Index>(1, (sp.n + 2) / 5);
   }
+  if (test >= sp.n || s.validation >= sp.n || s.horizon >= sp.n)
+    throw recur::value_error("the series has " + std::to_string(sp.n) +
+                             " values: the test set, validation set and horizon must each be shorter");
   if (s.test > 0 && s.horizon > s.test)
     throw recur::value_error("the horizon " + std::to_string(s.horizon) + " is longer than the test set (" +
                              std::to_string(s.test) + " values)");
   test = std::max(test, s.horizon);
   const Index val = s.validation > 0 ? s.validation : test;
+  if (val < s.horizon)
+    throw recur::value_error("the validation set (" + std::to_string(val) + " values) is shorter than the horizon " +
+                             std::to_string(s.horizon));
   sp.test_begin = sp.n - test;
   sp.val_begin = sp.test_begin - val;
   if (sp.val_begin < 8)

@@ -3,6 +3,7 @@
 // line and column; blank and NaN cells are reported, or interpolated on request.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -147,10 +148,25 @@ inline Series parse_csv(const std::string& text, const std::string& origin, cons
   const std::size_t width = records[0].fields.size();
   double scratch = 0;
 
-  // Header or not: a header's cells are not all numbers.
-  bool header = false;
-  for (const auto& f : records[0].fields)
-    if (detail::parse_number(f, scratch) == Cell::text) header = true;
+  // Header or not: with a named column there is one; otherwise the first row is a header when
+  // it holds text in a column that is mostly numbers below (a value column).
+  bool header = !options.column.empty();
+  if (!header) {
+    for (std::size_t j = 0; j < width && !header; ++j) {
+      if (records.size() < 2 || detail::parse_number(records[0].fields[j], scratch) != Cell::text) continue;
+      std::size_t numbers = 0, texts = 0;  // a bad cell further down must not hide the header
+      for (std::size_t r = 1; r < records.size() && r < 50; ++r) {
+        const Cell c =
+            records[r].fields.size() > j ? detail::parse_number(records[r].fields[j], scratch) : Cell::missing;
+        numbers += c == Cell::number;
+        texts += c == Cell::text;
+      }
+      header = numbers > 0 && numbers >= texts;
+    }
+    if (records.size() == 1)  // one row: a header only if nothing in it is a number
+      header = std::none_of(records[0].fields.begin(), records[0].fields.end(),
+                            [&](const std::string& f) { return detail::parse_number(f, scratch) == Cell::number; });
+  }
   const std::size_t first = header ? 1 : 0;
   if (records.size() <= first) throw io_error(origin + ": no data rows after the header");
   std::vector<std::string> names(width);

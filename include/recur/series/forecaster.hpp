@@ -108,6 +108,7 @@ class Forecaster {
                                   SequenceTrace& tr, double teacher_prob = 1.0, Rng* rng = nullptr) const {
     require_decoder("forward_sequence");
     const Index p = lags(), H = horizon(), B = recent.cols();
+    if (B < 1) throw shape_error("Forecaster::forward_sequence: recent has no columns (an empty batch)");
     recur::detail::check_shape(recent, p, B, "Forecaster::forward_sequence recent");
     if (teacher) recur::detail::check_shape(*teacher, H, B, "Forecaster::forward_sequence teacher");
     if (window.cols() % B != 0 || window.cols() == 0)

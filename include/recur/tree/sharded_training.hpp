@@ -27,7 +27,7 @@ class ShardedTrainer {
   ShardedTrainer(const Net& net, int threads, int shards = 4)
       : workers_(static_cast<std::size_t>(std::max(1, shards)), net),
         traces_(workers_.size()),
-        threads_(std::max(1, threads)) {
+        threads_(std::clamp(threads, 1, static_cast<int>(workers_.size()))) {  // idle threads help nothing
     for (auto& w : workers_) zero_grad(w);
   }
 

@@ -41,6 +41,7 @@ struct ReadOptions {
   bool collapse_unary = true;  ///< a node with one child becomes that child (keeping the upper
                                ///< label); otherwise an error
   bool unlabeled = false;      ///< every atom is a word of its own: "((the movie) (is good))"
+  int label_limit = -1;        ///< if >= 0, integer labels must lie in 0..label_limit
 };
 
 /// The token as text: -LRB- -> (, -RRB- -> ), \/ -> /, \* -> *.
@@ -140,6 +141,8 @@ inline Tree parse(const std::string& text, const ReadOptions& options = {}, cons
       if (n.tag.empty() && options.require_labels) fail(f.open, "a node without a label");
       if (!n.tag.empty() && !detail::parse_int(n.tag, n.label) && options.integer_labels)
         fail(label_at, "label '" + n.tag + "' is not an integer");
+      if (!n.tag.empty() && options.label_limit >= 0 && (n.label < 0 || n.label > options.label_limit))
+        fail(label_at, "label '" + n.tag + "' is outside 0.." + std::to_string(options.label_limit));
       Index id = -1;
       if (leaf) {
         id = add(n);
@@ -209,7 +212,9 @@ inline std::string to_string(const Tree& t, const std::vector<int>* labels = nul
     if (labels) return std::to_string((*labels)[static_cast<std::size_t>(i)]);
     return t.node(i).tag;
   };
-  auto is_marker = [&](Index i) { return !labels && !t.node(i).tag.empty() && t.node(i).tag[0] == '@'; };
+  auto is_marker = [&](Index i) {
+    return !labels && !t.node(i).leaf() && !t.node(i).tag.empty() && t.node(i).tag[0] == '@';
+  };
   while (!todo.empty()) {
     const Item it = todo.back();
     todo.pop_back();
