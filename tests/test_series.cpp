@@ -1,21 +1,13 @@
 // Time series: the CSV reader, transforms, scaling, season detection, metrics, windowing, the
 // encoder-decoder against a hand-unrolled computation, and a small end-to-end forecast.
 #include "../examples/timeseries/pipeline.hpp"
+#include "error_of.hpp"
 #include "helpers.hpp"
 
 using namespace recur;
 using namespace recur::series;
 
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const recur::error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-}  // namespace
+using test::error_of;
 
 TEST_CASE("CSV: quoted fields, dates, header, the last numeric column", "[series][csv]") {
   const auto s = parse_csv(

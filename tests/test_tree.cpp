@@ -8,21 +8,13 @@
 #include <cstdio>
 #include <fstream>
 
+#include "error_of.hpp"
 #include "helpers.hpp"
 
 using namespace recur;
 using namespace recur::tree;
 
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const recur::error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-}  // namespace
+using test::error_of;
 
 TEST_CASE("a treebank line is read in post-order and written back unchanged", "[tree][read]") {
   const std::string line = "(3 (2 It) (4 (4 (2 's) (4 good)) (2 -LRB-)))";

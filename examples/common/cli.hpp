@@ -4,8 +4,10 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <map>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -125,5 +127,18 @@ class Args {
   std::size_t next_positional_ = 0;
   std::map<std::string, std::string> values_;
 };
+
+/// Runs a program's body; any exception becomes one line on stderr and exit code 2.
+template <class Body>
+int guarded(const std::string& program, Body&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    std::cerr << program << ": out of memory (are the sizes in the options or the model file sane?)\n";
+  } catch (const std::exception& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+  }
+  return 2;
+}
 
 }  // namespace recur::cli

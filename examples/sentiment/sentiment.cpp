@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
   args.option("predictions", "FILE", "write the test trees with the predicted label at every node", "");
   args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");
   args.parse(argc, argv);
-  try {
+  return recur::cli::guarded("recur-sentiment", [&]() -> int {
     const std::string command = args.str("COMMAND").empty() ? "train" : args.str("COMMAND");
     if (command == "train") {
       if (args.str("model") == "rntn") return train<recur::tree::TensorComposition>(args);
@@ -365,14 +365,5 @@ int main(int argc, char** argv) {
     }
     if (command == "predict") return predict(args);
     args.fail("unknown command '" + command + "' (train or predict)");
-  } catch (const recur::error& e) {
-    std::fprintf(stderr, "recur-sentiment: %s\n", e.what());
-    return 2;
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "recur-sentiment: out of memory (are the sizes in the options or the model file sane?)\n");
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "recur-sentiment: %s\n", e.what());
-    return 2;
-  }
+  });
 }

@@ -377,7 +377,7 @@ int main(int argc, char** argv) {
   args.option("load", "FILE", "forecast with a saved model instead of training", "");
   args.parse(argc, argv);
   const Settings s = settings_from(args);
-  try {
+  return recur::cli::guarded("recur-forecast", [&]() -> int {
     recur::series::CsvOptions csv;
     csv.column = args.str("column");
     csv.fill = args.has("fill");
@@ -392,14 +392,5 @@ int main(int argc, char** argv) {
     if (cell == "gru") return run<recur::GRU<float>>(args, data, s);
     if (cell == "elman") return run<recur::Elman<float>>(args, data, s);
     throw recur::io_error(args.str("load") + ": unknown cell '" + cell + "'");
-  } catch (const recur::error& e) {
-    std::fprintf(stderr, "recur-forecast: %s\n", e.what());
-    return 2;
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "recur-forecast: out of memory (are the sizes in the options or the model file sane?)\n");
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "recur-forecast: %s\n", e.what());
-    return 2;
-  }
+  });
 }
