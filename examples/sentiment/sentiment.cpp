@@ -350,7 +350,7 @@ int main(int argc, char** argv) {
   args.option("l2-words", "X", "L2 strength of the word vectors", "0.00001");
   args.option("adagrad-reset", "N", "clear AdaGrad's accumulated squares every N epochs (0: never)", "0");
   args.option("vectors", "FILE", "initial word vectors, one word and D numbers per line (GloVe text format)", "");
-  args.option("threads", "N", "threads per minibatch (results do not depend on it)",
+  args.option("threads", "N", "threads per minibatch, at most 2 (one per shard; results do not depend on it)",
               std::to_string(std::max(1u, std::thread::hardware_concurrency())));
   args.option("min-count", "N", "words seen fewer times in training are unknown", "1");
   args.option("predictions", "FILE", "write the test trees with the predicted label at every node", "");
