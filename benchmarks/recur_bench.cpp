@@ -9,6 +9,8 @@
 // RNTN cases: rntn/{train|infer}/d:25 over generated trees with the Sentiment Treebank's
 // length distribution (random bracketings, a 16,000-word vocabulary): counter trees_per_s;
 // train is forward, backpropagation through structure, L2 and an AdaGrad step per minibatch of 27.
+// Shared-model case: lstm/stream_shared/I:1/H:32/threads:{1,2}: each thread streams its own
+// state through one const model (inference under load); steps_per_s is the total.
 // Threads: --threads N (or RECUR_THREADS=N) lets Eigen run its products on N threads.
 #include <benchmark/benchmark.h>
 
@@ -17,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <recur/recur.hpp>
@@ -83,6 +86,23 @@ void stream(benchmark::State& st, Index H) {
     x(0) = 0.5f * y(0) + 0.1f;
     benchmark::DoNotOptimize(x.data());
   }
+}
+
+/// Streaming under load: every benchmark thread steps its own state through one shared const
+/// LSTM(1 -> 32) + Dense(32 -> 1) model; counter steps_per_s sums over threads.
+void stream_shared(benchmark::State& st) {
+  static const auto model = [] {
+    Rng rng(1);
+    return std::make_pair(LSTM<float>(1, 32, rng), Dense<float>(32, 1, rng));
+  }();
+  auto state = model.first.zero_stream_state();
+  Matrix<float, 1, 1> x(0.1f + 0.01f * float(st.thread_index())), y;
+  for (auto _ : st) {
+    model.second.step(model.first.step(x, state), y);
+    x(0) = 0.5f * y(0) + 0.1f;
+    benchmark::DoNotOptimize(x.data());
+  }
+  st.counters["steps_per_s"] = benchmark::Counter(double(st.iterations()), benchmark::Counter::kIsRate);
 }
 
 void eigen_sgemm(benchmark::State& st, Index n) {
@@ -240,6 +260,7 @@ int main(int argc, char** argv) {
   register_stream<ElmanT>("elman");
   register_stream<LSTMT>("lstm");
   register_stream<GRUT>("gru");
+  benchmark::RegisterBenchmark("lstm/stream_shared/I:1/H:32", stream_shared)->Threads(1)->Threads(2)->UseRealTime();
   benchmark::RegisterBenchmark("rntn/train/d:25", [](benchmark::State& st) { rntn(st, true); })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();

@@ -15,6 +15,12 @@ if(RECUR_SANITIZE)
   target_compile_options(recur_sanitize INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=all
     -fno-omit-frame-pointer)
   target_link_options(recur_sanitize INTERFACE -fsanitize=address,undefined)
-  # Eigen's own range checks
-  target_compile_definitions(recur_sanitize INTERFACE EIGEN_INITIALIZE_MATRICES_BY_NAN)
+  # Uninitialised Eigen matrices hold NaN, so reading one shows up in the results. Eigen's own
+  # assertions (eigen_assert: sizes, indices) are on because Debug does not define NDEBUG, and
+  # libstdc++ checks bounds of operator[], front(), back() with _GLIBCXX_ASSERTIONS.
+  target_compile_definitions(recur_sanitize INTERFACE EIGEN_INITIALIZE_MATRICES_BY_NAN _GLIBCXX_ASSERTIONS)
+endif()
+if(RECUR_SANITIZE_THREAD)
+  target_compile_options(recur_sanitize INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(recur_sanitize INTERFACE -fsanitize=thread)
 endif()

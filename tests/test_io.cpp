@@ -56,6 +56,12 @@ TEST_CASE("save and load round-trip every parameter", "[io]") {
   // Row-major on disk: element (0, 1) of weight_ih_l0 is the second number.
   CHECK(f.values<float>("0.weight_ih_l0")[1] == a.get<0>().layer(0).cell().weight_ih(0, 1));
 
+  SECTION("a model without parameters writes a valid, empty file") {  // found by fuzzing: it wrote "null"
+    const safetensors::File empty = safetensors::File::parse(safetensors::Writer().bytes(), "empty");
+    CHECK(empty.tensors().empty());
+    CHECK(empty.metadata().empty());
+  }
+
   SECTION("double models read float files and back") {
     Sequential<Stack<LSTM<double>>, Dense<double>> d(Stack<LSTM<double>>(2, 3, StackOptions{1, true}),
                                                      Dense<double>(6, 1));
@@ -183,6 +189,12 @@ TEST_CASE("saving replaces the previous file only when the new one is complete",
   d.weight(0, 0) += 1;
   save(d, path);
   CHECK(slurp(path) != first);
+  // A diverged model is refused and the good file stays.
+  const std::string good = slurp(path);
+  d.bias(1) = NAN;
+  CHECK_THROWS_WITH(save(d, path), "save " + path + ": parameter bias holds NaN or infinity; the file was not written");
+  CHECK(slurp(path) == good);
+  d.bias(1) = 0;
   CHECK((fs::status(path).permissions() & fs::perms::others_read) != fs::perms::none);  // not mkstemp's 0600
   // A save that cannot complete (the target is a directory) fails and leaves no temporary file.
   fs::create_directories(dir / "taken" / "x");

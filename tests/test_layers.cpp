@@ -200,7 +200,7 @@ TEMPLATE_TEST_CASE("truncated BPTT equals backpropagating chunks by hand", "[bpt
   CHECK(diff > 1e-6);
 }
 
-TEST_CASE("predict and forward agree; predict continues a stream chunk by chunk", "[layer]") {
+TEST_CASE("predict and forward agree, and predict continues a stream chunk by chunk", "[layer]") {
   Rng rng(8);
   Stack<LSTM<float>> model(2, 5, StackOptions{2, false}, rng);
   const MatX<float> x = random<float>(2, 6 * 3, rng);
@@ -246,11 +246,13 @@ TEST_CASE("public entry points reject bad input with both shapes in the message"
     auto stream = lstm.cell().zero_stream_state();
     CHECK_THROWS_AS(lstm.cell().step(Matrix<float, 2, 1>::Zero(), stream), shape_error);
   }
-  SECTION("NaN in the input names row and column") {
+  SECTION("NaN in the input names the step, the batch column and the feature") {
     MatX<float> x = MatX<float>::Zero(3, 4);
-    x(1, 3) = std::numeric_limits<float>::quiet_NaN();
+    x(1, 3) = std::numeric_limits<float>::quiet_NaN();  // column 3 of T*B with B = 2: step 1, sequence 1
     CHECK_THROWS_AS(lstm.forward(x, 2, tr), value_error);
-    CHECK_THROWS_WITH(lstm.predict(x, 2), Catch::Contains("row 1, column 3"));
+    CHECK_THROWS_WITH(lstm.predict(x, 2),
+                      "Recurrent::forward input: non-finite value nan at step 1, batch column 1, "
+                      "feature 1");
     auto stream = lstm.cell().zero_stream_state();
     CHECK_THROWS_AS(lstm.cell().step(Matrix<float, 3, 1>(1, NAN, 0), stream), value_error);
   }
@@ -269,6 +271,22 @@ TEST_CASE("public entry points reject bad input with both shapes in the message"
     CHECK_THROWS_AS(e.predict({-1}), value_error);
     CHECK_THROWS_AS(LastStep<float>().predict(MatX<float>::Zero(2, 5), 2), shape_error);
   }
+}
+
+TEMPLATE_TEST_CASE("inputs of huge magnitude saturate the gates without NaN", "[robust]", LSTM<float>, GRU<float>,
+                   Elman<float>) {
+  Rng rng(2);
+  Stack<TestType> net(3, 5, StackOptions{2, true}, rng);
+  MatX<float> x = random<float>(3, 8, rng) * 1e30f;  // 4 steps of 2 sequences
+  x(0, 0) = 3e38f;                                   // near float's largest value
+  x(1, 1) = -3e38f;
+  typename Stack<TestType>::Trace tr;
+  const MatX<float> y = net.forward(x, 2, tr);
+  CHECK(y.allFinite());
+  CHECK(y.cwiseAbs().maxCoeff() <= 1.0f);  // every output is a saturated tanh (or gate product)
+  const MatX<float> dx = net.backward(tr, MatX<float>::Ones(y.rows(), y.cols()));
+  CHECK(dx.allFinite());
+  net.for_each_param([](Param<float>& p) { CHECK(p.grad.allFinite()); });
 }
 
 TEMPLATE_TEST_CASE("the packed recurrent product equals Eigen's product", "[packed]", float, double) {

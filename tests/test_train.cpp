@@ -1,5 +1,10 @@
 // Training: losses (gradient checks), optimizers (hand-computed steps), clipping, a training
 // smoke test, and the vanishing and exploding gradients that gating and clipping exist for.
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "error_of.hpp"
 #include "helpers.hpp"
 
 using namespace recur;
@@ -140,6 +145,17 @@ TEST_CASE("gradient clipping", "[clip]") {
     d.grad_bias(0) = NAN;
     CHECK_THROWS_WITH(clip_global_norm(d, 1.0), Catch::Contains("non-finite gradient in parameter bias"));
   }
+  SECTION("an optimizer refuses a NaN gradient and changes nothing") {
+    d.grad_weight(0, 1) = -INFINITY;
+    const MatX<double> w = d.weight;
+    const VecX<double> b = d.bias;
+    Adam<double> adam(0.1);
+    CHECK_THROWS_WITH(adam.step(d),
+                      "optimizer: non-finite gradient in parameter weight (step 1); no parameter "
+                      "was changed");
+    CHECK(d.weight == w);
+    CHECK(d.bias == b);
+  }
 }
 
 namespace {
@@ -215,7 +231,8 @@ std::vector<double> input_gradient_norms(Recurrent<Cell>& layer, Index T, Rng& r
 
 }  // namespace
 
-TEST_CASE("Elman gradients vanish or explode over 50 steps; gating and clipping fix them", "[train][gradient-flow]") {
+TEST_CASE("Elman gradients vanish or explode over 50 steps, and gating and clipping fix them",
+          "[train][gradient-flow]") {
   Rng rng(6);
   const Index T = 50, H = 16;
   SECTION("vanishing: a contracting Elman net forgets, an LSTM with a high forget bias does not") {
@@ -241,4 +258,129 @@ TEST_CASE("Elman gradients vanish or explode over 50 steps; gating and clipping 
     CHECK(before > 1e4);
     CHECK(grad_norm(elman) == Approx(1.0));
   }
+}
+
+namespace {
+
+using AddingNet = Sequential<Recurrent<GRU<float>>, LastStep<float>, Dense<float>>;
+
+AddingNet adding_net(std::uint64_t seed) {
+  Rng rng(seed);
+  return AddingNet(Recurrent<GRU<float>>(2, 6, rng), LastStep<float>(), Dense<float>(6, 1, rng));
+}
+
+/// `iterations` Adam steps on adding batches drawn from `rng`.
+void adding_steps(AddingNet& net, Adam<float>& opt, Rng& rng, long iterations) {
+  AddingNet::Trace tr;
+  for (long it = 0; it < iterations; ++it) {
+    const Adding d = adding_batch(8, 4, rng);
+    const auto loss = mse(net.forward(d.x, 4, tr), d.y);
+    net.backward(tr, loss.grad);
+    opt.step(net);
+  }
+}
+
+std::vector<float> flat_params(AddingNet& net) {
+  std::vector<float> v;
+  net.for_each_param([&](Param<float>& p) { v.insert(v.end(), p.value.data(), p.value.data() + p.value.size()); });
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("a run resumed from a checkpoint ends with the same parameters, bit for bit", "[checkpoint]") {
+  const std::string path = "checkpoint_test.ckpt";
+  std::remove(path.c_str());
+  std::remove(previous_checkpoint(path).c_str());
+
+  // Uninterrupted: 10 steps. Interrupted: 4 steps, checkpoint, 3 more, checkpoint.
+  AddingNet whole = adding_net(1);
+  Adam<float> whole_opt(1e-2f);
+  Rng whole_rng(5);
+  adding_steps(whole, whole_opt, whole_rng, 10);
+
+  AddingNet first = adding_net(1);
+  Adam<float> first_opt(1e-2f);
+  Rng first_rng(5);
+  for (long done : {4L, 7L}) {
+    adding_steps(first, first_opt, first_rng, done == 4 ? 4 : 3);
+    TrainingState st;
+    st.set("step", done);
+    st.set("rng", first_rng.state());
+    st.set("loss", 0.1);
+    save_checkpoint(path, first, first_opt, st);
+  }
+
+  // A new process: other weights, a fresh optimizer and generator, then the checkpoint.
+  AddingNet resumed = adding_net(99);
+  Adam<float> resumed_opt(1e-2f);
+  Rng resumed_rng(123);
+  TrainingState st;
+  const CheckpointLoad from = load_checkpoint(path, resumed, resumed_opt, st);
+  CHECK(from.file == path);
+  CHECK(from.warning.empty());
+  CHECK(st.integer("step") == 7);
+  CHECK(st.real("loss") == 0.1);
+  CHECK(resumed_opt.steps() == 7);
+  resumed_rng.restore(st.text("rng"));
+  adding_steps(resumed, resumed_opt, resumed_rng, 3);
+  CHECK(flat_params(resumed) == flat_params(whole));
+
+  SECTION("a corrupted checkpoint falls back to the previous one, naming both") {
+    std::string bytes;
+    {
+      std::ifstream in(path, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    bytes[bytes.size() - 5] ^= 0x10;  // one flipped bit in the optimizer state
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << bytes;
+    }
+    AddingNet again = adding_net(7);
+    Adam<float> again_opt(1e-2f);
+    const CheckpointLoad prev = load_checkpoint(path, again, again_opt, st);
+    CHECK(prev.file == previous_checkpoint(path));
+    CHECK(prev.warning == path +
+                              ": checksum mismatch: the checkpoint is corrupted; resuming from the previous "
+                              "checkpoint " +
+                              previous_checkpoint(path));
+    CHECK(st.integer("step") == 4);
+    CHECK(again_opt.steps() == 4);
+
+    // Truncated as well: nothing usable, and the error names both files.
+    {
+      std::ofstream out(previous_checkpoint(path), std::ios::binary);
+      out << bytes.substr(0, 100);
+    }
+    const std::vector<float> before = flat_params(again);
+    const std::string error = test::error_of([&] { load_checkpoint(path, again, again_opt, st); });
+    CHECK(error.find(path + ": checksum mismatch") == 0);
+    CHECK(error.find(previous_checkpoint(path) + ": header length") != std::string::npos);
+    CHECK(flat_params(again) == before);
+  }
+  SECTION("another optimizer's state is refused at its first step") {
+    AddingNet other = adding_net(7);
+    SGD<float> sgd(0.1f, 0.9f);  // one buffer per parameter, Adam keeps two
+    load_checkpoint(path, other, sgd, st);
+    Rng rng(1);
+    AddingNet::Trace tr;
+    const Adding d = adding_batch(8, 4, rng);
+    const auto& out = other.forward(d.x, 4, tr);
+    other.backward(tr, mse(out, d.y).grad);
+    CHECK_THROWS_WITH(sgd.step(other),
+                      Catch::Contains("12 state buffers for 6 parameters") && Catch::Contains("keeps 1 per parameter"));
+  }
+  std::remove(path.c_str());
+  std::remove(previous_checkpoint(path).c_str());
+}
+
+TEST_CASE("the generator's state round-trips exactly, spare normal included", "[checkpoint]") {
+  Rng a(42);
+  a.normal();  // leaves a spare value
+  Rng b(1);
+  b.restore(a.state());
+  for (int i = 0; i < 5; ++i) CHECK(a.normal() == b.normal());
+  CHECK(a.below(1000) == b.below(1000));
+  CHECK_THROWS_AS(b.restore("not a state"), std::invalid_argument);
 }

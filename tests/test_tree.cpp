@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "error_of.hpp"
 #include "helpers.hpp"
@@ -189,7 +190,7 @@ TEST_CASE("the recursive net refuses ids outside its vocabulary and trees not in
   CHECK(error_of([&] { net.forward(bad, tr); }) == "RecursiveNet: node 1 comes before its children (not post-order)");
 }
 
-TEST_CASE("word vectors load from a text file; bad lines name line and column", "[tree][vectors]") {
+TEST_CASE("word vectors load from a text file, and bad lines name line and column", "[tree][vectors]") {
   const Vocabulary v = Vocabulary::build({parse("(2 (2 good) (2 film))")});
   MatX<double> e = MatX<double>::Zero(2, v.size());
   const std::string path = "vectors_test.txt";
@@ -219,6 +220,13 @@ TEST_CASE("word vectors load from a text file; bad lines name line and column", 
   }
   CHECK(error_of([&] { load_word_vectors(path, v, e); }) == path + ":1: a word without numbers");
   std::remove(path.c_str());
+
+  // Found by fuzzing: a finite double beyond float's range became infinity in a float model.
+  MatX<float> f = MatX<float>::Zero(2, v.size());
+  std::istringstream big("good 1e66 0\n");
+  CHECK(error_of([&] { load_word_vectors(big, "vectors", v, f); }) ==
+        "vectors:1:6: 1e66 is out of range for the model's numbers");
+  CHECK(f.allFinite());
 }
 
 TEST_CASE("sharded minibatches give the same gradients on any number of threads", "[tree][threads]") {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "../common/checkpointing.hpp"
 #include "../common/cli.hpp"
 
 using namespace recur;
@@ -40,33 +41,54 @@ int main(int argc, char** argv) {
   args.option("iterations", "N", "training iterations", "1500");
   args.option("batch", "B", "sequences per iteration", "32");
   args.option("hidden", "H", "LSTM hidden size", "32");
+  args.option("save", "FILE", "save the trained model (safetensors)", "");
+  cli::Checkpointing::declare(args, "iterations", "100");
   args.parse(argc, argv);
-  const Index T = args.integer("steps", 2), B = args.integer("batch", 1), H = args.integer("hidden", 1);
-  const long iterations = args.integer("iterations", 1);
+  cli::Checkpointing checkpoints(args);
+  return cli::guarded("recur-adding", [&]() -> int {
+    const Index T = args.integer("steps", 2), B = args.integer("batch", 1), H = args.integer("hidden", 1);
+    const long iterations = args.integer("iterations", 1);
 
-  Rng rng(static_cast<std::uint64_t>(args.integer("seed")));
-  Sequential<Recurrent<LSTM<float>>, LastStep<float>, Dense<float>> model(Recurrent<LSTM<float>>(2, H, rng),
-                                                                          LastStep<float>(), Dense<float>(H, 1, rng));
-  model.get<0>().cell().set_forget_bias(1.0f);
-  Adam<float> opt(1e-2f);
-  decltype(model)::Trace trace;
+    Rng rng(static_cast<std::uint64_t>(args.integer("seed")));
+    Sequential<Recurrent<LSTM<float>>, LastStep<float>, Dense<float>> model(Recurrent<LSTM<float>>(2, H, rng),
+                                                                            LastStep<float>(), Dense<float>(H, 1, rng));
+    model.get<0>().cell().set_forget_bias(1.0f);
+    Adam<float> opt(1e-2f);
+    decltype(model)::Trace trace;
 
-  const Task test = make_batch(T, 512, rng);
-  const auto start = std::chrono::steady_clock::now();
-  double smoothed = 0;
-  for (long it = 1; it <= iterations; ++it) {
-    const Task d = make_batch(T, B, rng);
-    const auto& out = model.forward(d.x, B, trace);
-    const auto loss = mse(out, d.y);
-    model.backward(trace, loss.grad);
-    clip_global_norm(model, 1.0);
-    opt.step(model);
-    smoothed = it == 1 ? loss.value : 0.95 * smoothed + 0.05 * loss.value;
-    if (!args.quiet() && (it % 50 == 0 || it == 1)) std::printf("iteration %5ld  train MSE %.4f\n", it, smoothed);
-  }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double test_mse = mse(model.predict(test.x, 512), test.y).value;
-  std::printf("adding problem, T=%ld: test MSE %.4f (predicting the mean: 0.167), %.1f s\n", static_cast<long>(T),
-              test_mse, secs);
-  return 0;
+    const Task test = make_batch(T, 512, rng);
+    const auto start = std::chrono::steady_clock::now();
+    double smoothed = 0;
+    long first = 1;
+    if (checkpoints.resuming()) {  // the model, Adam's moments, the generator and the loop's place
+      TrainingState state;
+      checkpoints.resume(model, opt, state);
+      first = state.integer("iteration") + 1;
+      rng.restore(state.text("rng"));
+      smoothed = state.real("smoothed");
+    }
+    for (long it = first; it <= iterations; ++it) {
+      const Task d = make_batch(T, B, rng);
+      const auto& out = model.forward(d.x, B, trace);
+      const auto loss = mse(out, d.y);
+      model.backward(trace, loss.grad);
+      clip_global_norm(model, 1.0);
+      opt.step(model);
+      smoothed = it == 1 ? loss.value : 0.95 * smoothed + 0.05 * loss.value;
+      if (!args.quiet() && (it % 50 == 0 || it == 1)) std::printf("iteration %5ld  train MSE %.4f\n", it, smoothed);
+      checkpoints.maybe_save(it, model, opt, [&] {
+        TrainingState state;
+        state.set("iteration", it);
+        state.set("rng", rng.state());
+        state.set("smoothed", smoothed);
+        return state;
+      });
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double test_mse = mse(model.predict(test.x, 512), test.y).value;
+    std::printf("adding problem, T=%ld: test MSE %.4f (predicting the mean: 0.167), %.1f s\n", static_cast<long>(T),
+                test_mse, secs);
+    if (args.has("save")) save(model, args.str("save"));
+    return 0;
+  });
 }

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/checkpointing.hpp"
 #include "../common/cli.hpp"
 #include "evaluation.hpp"
 #include "generated_treebank.hpp"
@@ -38,6 +39,7 @@ struct Data {
 
 std::vector<Tree> parse_all(const std::vector<std::string>& lines) {
   std::vector<Tree> out;
+  out.reserve(lines.size());
   for (const auto& l : lines) out.push_back(recur::tree::parse(l));
   return out;
 }
@@ -141,14 +143,45 @@ int train(const recur::cli::Args& args) {
   Index best_epoch = 0;
   const auto start = std::chrono::steady_clock::now();
   const Index reset = args.integer("adagrad-reset", 0);
-  for (Index epoch = 1; epoch <= epochs; ++epoch) {
+  recur::cli::Checkpointing checkpoints(args);
+  // Where a resumed run continues: the epoch, the minibatch in it, the generator as it was
+  // before the epoch's shuffle (so the same order is drawn again) and the partial loss.
+  Index first_epoch = 1;
+  std::size_t first_tree = 0;
+  double resumed_loss = 0;
+  long resumed_batches = 0;
+  if (checkpoints.resuming()) {
+    recur::TrainingState state;
+    checkpoints.resume(net, opt, state, best);
+    first_epoch = state.integer("epoch");
+    first_tree = static_cast<std::size_t>(state.integer("next_tree"));
+    rng.restore(state.text("rng_at_epoch_start"));
+    resumed_loss = state.real("loss_sum");
+    resumed_batches = state.integer("batches");
+    best_dev = state.real("best_dev");
+    best_epoch = state.integer("best_epoch");
+  }
+  for (Index epoch = first_epoch; epoch <= epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
-    if (reset > 0 && epoch > 1 && (epoch - 1) % reset == 0)  // as CoreNLP's RNTN: a fresh step size
+    const bool continuing = epoch == first_epoch && first_tree > 0;
+    if (reset > 0 && epoch > 1 && (epoch - 1) % reset == 0 && !continuing)  // as CoreNLP's RNTN: a fresh step size
       for (auto& accumulated : opt.state()) accumulated.setZero();
+    const std::string rng_at_epoch_start = rng.state();
     std::shuffle(order.begin(), order.end(), rng.engine());
-    double loss_sum = 0;
-    long batches = 0;
-    for (std::size_t b = 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
+    double loss_sum = continuing ? resumed_loss : 0;
+    long batches = continuing ? resumed_batches : 0;
+    auto state_at = [&](Index at_epoch, std::size_t next_tree, const std::string& generator) {
+      recur::TrainingState state;
+      state.set("epoch", static_cast<long>(at_epoch));
+      state.set("next_tree", static_cast<long>(next_tree));
+      state.set("rng_at_epoch_start", generator);
+      state.set("loss_sum", loss_sum);
+      state.set("batches", batches);
+      state.set("best_dev", best_dev);
+      state.set("best_epoch", static_cast<long>(best_epoch));
+      return state;
+    };
+    for (std::size_t b = continuing ? first_tree : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
       std::vector<const Tree*> part;
       std::vector<std::vector<Index>> part_ids;
       for (std::size_t k = b; k < std::min(order.size(), b + static_cast<std::size_t>(batch)); ++k) {
@@ -161,6 +194,10 @@ int train(const recur::cli::Args& args) {
       recur::add_l2(net, l2_words, "embedding.");
       opt.step(net);
       ++batches;
+      const std::size_t next = b + static_cast<std::size_t>(batch);
+      if (next < order.size())  // the epoch's last minibatch is followed by the end-of-epoch checkpoint
+        checkpoints.maybe_save(
+            opt.steps(), net, opt, [&] { return state_at(epoch, next, rng_at_epoch_start); }, best);
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     const auto dev = sentiment::evaluate(net, d.dev, vocab);
@@ -179,6 +216,8 @@ int train(const recur::cli::Args& args) {
           total, total / static_cast<double>(epoch) * static_cast<double>(epochs - epoch));
       std::fflush(stdout);
     }
+    checkpoints.maybe_save(
+        opt.steps(), net, opt, [&] { return state_at(epoch + 1, 0, rng.state()); }, best, /*force=*/true);
   }
   if (epochs == 0) best = net;
   std::vector<std::vector<int>> predicted;
@@ -355,6 +394,7 @@ int main(int argc, char** argv) {
   args.option("min-count", "N", "words seen fewer times in training are unknown", "1");
   args.option("predictions", "FILE", "write the test trees with the predicted label at every node", "");
   args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");
+  recur::cli::Checkpointing::declare(args, "minibatches (train)", "100");
   args.parse(argc, argv);
   return recur::cli::guarded("recur-sentiment", [&]() -> int {
     const std::string command = args.str("COMMAND").empty() ? "train" : args.str("COMMAND");

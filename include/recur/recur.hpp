@@ -21,6 +21,7 @@
 #include "recur/layer/sequential.hpp"
 #include "recur/layer/stack.hpp"
 
+#include "recur/train/checkpoint.hpp"
 #include "recur/train/clip.hpp"
 #include "recur/train/gradient_check.hpp"
 #include "recur/train/loss.hpp"

@@ -2,6 +2,7 @@
 // Every message says what was expected and what was found, and where.
 #pragma once
 
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -65,6 +66,26 @@ void check_finite(const M& m, const char* what) {
                           std::to_string(i) + ", column " + std::to_string(j));
 #else
   (void)m;
+  (void)what;
+#endif
+}
+
+/// check_finite for a sequence batch x [F x T*B] (step t = columns t*B .. t*B+B-1): the error
+/// names the time step, the batch column and the feature where the first bad value sits.
+template <class M>
+void check_finite_steps(const M& m, Index batch, const char* what) {
+#ifndef RECUR_NO_INPUT_CHECKS
+  if (m.allFinite()) return;
+  batch = batch > 0 ? batch : 1;
+  for (Index j = 0; j < m.cols(); ++j)
+    for (Index i = 0; i < m.rows(); ++i)
+      if (!std::isfinite(static_cast<double>(m(i, j))))
+        throw value_error(std::string(what) + ": non-finite value " + std::to_string(double(m(i, j))) + " at step " +
+                          std::to_string(j / batch) + ", batch column " + std::to_string(j % batch) + ", feature " +
+                          std::to_string(i));
+#else
+  (void)m;
+  (void)batch;
   (void)what;
 #endif
 }

@@ -5,9 +5,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 
 namespace recur {
 
@@ -50,8 +53,31 @@ class Rng {
     return v % n;
   }
 
-  /// The raw engine, for std::shuffle and for saving the state in checkpoints.
+  /// The raw engine, for std::shuffle.
   std::mt19937_64& engine() { return engine_; }
+
+  /// The whole state as text (engine, and the spare normal as exact hex), for checkpoints.
+  std::string state() const {
+    std::ostringstream out;
+    out << engine_ << ' ' << has_spare_ << ' ' << std::hexfloat << spare_;
+    return out.str();
+  }
+
+  /// Restores a state written by state(); throws std::invalid_argument if it is not one.
+  void restore(const std::string& text) {
+    std::istringstream in(text);
+    std::mt19937_64 engine;
+    bool has_spare = false;
+    std::string spare;
+    in >> engine >> has_spare >> spare;
+    char* end = nullptr;
+    const double value = std::strtod(spare.c_str(), &end);  // hexfloat: operator>> cannot read it
+    if (in.fail() || spare.empty() || *end != '\0' || !(in >> std::ws).eof())
+      throw std::invalid_argument("Rng::restore: not a state written by Rng::state()");
+    engine_ = engine;
+    has_spare_ = has_spare;
+    spare_ = value;
+  }
 
  private:
   std::mt19937_64 engine_;

@@ -65,6 +65,9 @@ void save(Model& model, const std::string& path, const std::map<std::string, std
     w.metadata(key, value);
   }
   model.for_each_param([&](Param<S>& p) {
+    // A diverged model must not replace a good file: refuse it, naming the parameter.
+    if (!p.value.allFinite())
+      throw value_error("save " + path + ": parameter " + p.name + " holds NaN or infinity; the file was not written");
     std::vector<S> data(static_cast<std::size_t>(p.value.size()));
     if (p.layout == TorchLayout::matrix)  // column-major [r x c] -> row-major [r, c]
       Eigen::Map<Eigen::Matrix<S, Dynamic, Dynamic, Eigen::RowMajor>>(data.data(), p.value.rows(), p.value.cols()) =

@@ -23,6 +23,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -100,6 +101,12 @@ class File {
     auto it = tensors_.find(name);
     if (it == tensors_.end()) throw io_error(origin_ + ": no tensor named '" + name + "'");
     return it->second;
+  }
+
+  /// The tensor's bytes as stored (for checksums).
+  std::string_view raw(const std::string& name) const {
+    const TensorInfo& t = info(name);
+    return std::string_view(bytes_).substr(data_start_ + t.begin, t.end - t.begin);
   }
 
   /// The tensor's values in row-major order, converted from F32 or F64 to S.
@@ -246,7 +253,7 @@ class Writer {
 
   /// The whole file as bytes.
   std::string bytes() const {
-    nlohmann::ordered_json header;
+    nlohmann::ordered_json header = nlohmann::ordered_json::object();  // "{}", not "null", when empty
     if (!metadata_.empty()) header["__metadata__"] = metadata_;
     std::uint64_t offset = 0;
     for (const auto& e : entries_) {

@@ -253,7 +253,7 @@ class Recurrent {
     detail::check_rows(x, input_size(), "Recurrent::forward input");
     const Index T = batch.steps(x, "Recurrent::forward input");
     if (T == 0) throw shape_error("Recurrent::forward input: the sequence batch has no steps (0 columns)");
-    detail::check_finite(x, "Recurrent::forward input");
+    detail::check_finite_steps(x, B, "Recurrent::forward input");
     if (initial) {
       detail::check_shape(initial->h, n, B, "Recurrent::forward initial state h");
       detail::check_finite(initial->h, "Recurrent::forward initial state h");

@@ -186,7 +186,7 @@ class Forecaster {
 
   template <class DY>
   void backward_through(Rnn& rnn, StepTrace& tr, const DY& dy, const typename Rnn::State* grad_final) {
-    const MatX<S> g = dy;
+    const MatX<S> g = dy;  // NOLINT(performance-unnecessary-copy-initialization): evaluates an expression once
     const MatX<S> dh = head_.backward(tr.head, g);
     if (options_.linear && options_.train_linear) linear_.backward(tr.linear, g);
     rnn.backward(tr.rnn, dh, grad_final);

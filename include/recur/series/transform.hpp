@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -109,7 +110,7 @@ struct Scaler {
     shift = 0;
     scale = 1;
     if (kind == Kind::none) return;
-    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
     std::size_t n = 0;
     for (std::size_t i = begin; i < end; ++i) {
       if (std::isnan(u[i])) continue;

@@ -24,6 +24,18 @@ class OptimizerBase {
   /// The state buffers, in visiting order (for checkpoints).
   std::vector<MatX<S>>& state() { return state_; }
 
+  /// Continues from a checkpoint: the state buffers and step count saved from an optimizer
+  /// of the same kind and settings over `model`. The next step checks that they fit.
+  template <class Model>
+  void restore(Model& model, std::vector<MatX<S>> buffers, long steps) {
+    if (steps < 0) throw value_error("optimizer: restored step count must be >= 0");
+    signature_.clear();
+    if (steps > 0)
+      model.for_each_param([&](Param<S>& p) { signature_.push_back({p.name, p.value.rows(), p.value.cols()}); });
+    state_ = std::move(buffers);
+    steps_ = steps;
+  }
+
  protected:
   explicit OptimizerBase(S learning_rate) : lr(learning_rate) {
     if (!(learning_rate >= 0)) throw value_error("optimizer: learning rate must be >= 0");
@@ -48,7 +60,25 @@ class OptimizerBase {
     if (!signature_.empty() && k != signature_.size())
       throw shape_error("optimizer: the model has " + std::to_string(k) + " parameters, the first step had " +
                         std::to_string(signature_.size()));
+    // A NaN gradient would make every weight it touches NaN: stop before anything changes.
+    model.for_each_param([&](Param<S>& p) {
+      if (!p.grad.allFinite())
+        throw value_error("optimizer: non-finite gradient in parameter " + p.name + " (step " +
+                          std::to_string(steps_ + 1) + "); no parameter was changed");
+    });
     const bool first = signature_.empty();
+    if (!first && state_.size() != k * per_param)
+      throw shape_error("optimizer: " + std::to_string(state_.size()) + " state buffers for " + std::to_string(k) +
+                        " parameters, this optimizer keeps " + std::to_string(per_param) +
+                        " per parameter (a checkpoint of another optimizer?)");
+    if (!first)
+      for (std::size_t j = 0; j < state_.size(); ++j) {
+        const Signature& sig = signature_[j / (per_param ? per_param : 1)];
+        if (state_[j].rows() != sig.rows || state_[j].cols() != sig.cols)
+          throw shape_error("optimizer: state buffer " + std::to_string(j) + " of " + sig.name + " is " +
+                            detail::shape_str(state_[j].rows(), state_[j].cols()) + ", the parameter is " +
+                            detail::shape_str(sig.rows, sig.cols));
+      }
     ++steps_;
     k = 0;
     model.for_each_param([&](Param<S>& p) {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -248,13 +249,11 @@ struct TreeFile {
   std::string first_error;  ///< the first of them
 };
 
-/// Reads one tree per non-blank line. A bad line throws io_error naming file, line and column,
-/// unless `skip_bad`: then it is counted and the first error kept.
-inline TreeFile read_file(const std::string& path, const ReadOptions& options = {}, bool skip_bad = false) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path + ": no such file (or not a regular file)");
-  std::ifstream in(path);
-  if (!in) throw io_error(path + ": cannot open the file");
+/// Reads one tree per non-blank line of `in`; `origin` names the source in errors. A bad line
+/// throws io_error naming origin, line and column, unless `skip_bad`: then it is counted and
+/// the first error kept.
+inline TreeFile read_stream(std::istream& in, const std::string& origin, const ReadOptions& options = {},
+                            bool skip_bad = false) {
   TreeFile out;
   std::string line;
   std::size_t number = 0;
@@ -262,14 +261,23 @@ inline TreeFile read_file(const std::string& path, const ReadOptions& options = 
     ++number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
-      out.trees.push_back(parse(line, options, path + ":" + std::to_string(number)));
+      out.trees.push_back(parse(line, options, origin + ":" + std::to_string(number)));
     } catch (const io_error& e) {
       if (!skip_bad) throw;
       if (out.skipped++ == 0) out.first_error = e.what();
     }
   }
-  if (in.bad()) throw io_error(path + ": read error");
+  if (in.bad()) throw io_error(origin + ": read error");
   return out;
+}
+
+/// read_stream over the file at `path`.
+inline TreeFile read_file(const std::string& path, const ReadOptions& options = {}, bool skip_bad = false) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path + ": no such file (or not a regular file)");
+  std::ifstream in(path);
+  if (!in) throw io_error(path + ": cannot open the file");
+  return read_stream(in, path, options, skip_bad);
 }
 
 }  // namespace recur::tree

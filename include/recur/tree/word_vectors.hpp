@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <istream>
+#include <limits>
 #include <string>
 
 #include "recur/core/error.hpp"
@@ -17,15 +19,12 @@
 
 namespace recur::tree {
 
-/// Copies the vectors of the vocabulary's words from `path` into the columns of `embedding`
+/// Copies the vectors of the vocabulary's words from `in` into the columns of `embedding`
 /// [d x V]. Returns how many vocabulary words were found. Throws io_error naming the file, line
 /// and column for a non-number, or a line with a different number of values than d.
+/// `origin` names the source in errors.
 template <class S>
-Index load_word_vectors(const std::string& path, const Vocabulary& vocab, MatX<S>& embedding) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path + ": no such file (or not a regular file)");
-  std::ifstream in(path);
-  if (!in) throw io_error(path + ": cannot open the file");
+Index load_word_vectors(std::istream& in, const std::string& origin, const Vocabulary& vocab, MatX<S>& embedding) {
   const Index d = embedding.rows();
   std::vector<bool> seen(static_cast<std::size_t>(vocab.size()), false);
   Index found = 0;
@@ -34,7 +33,7 @@ Index load_word_vectors(const std::string& path, const Vocabulary& vocab, MatX<S
   VecX<S> v(d);
   while (std::getline(in, line)) {
     ++number;
-    const std::string where = path + ":" + std::to_string(number);
+    const std::string where = origin + ":" + std::to_string(number);
     std::size_t pos = line.find_first_not_of(" \t\r");
     if (pos == std::string::npos) continue;
     const std::size_t word_end = line.find_first_of(" \t", pos);
@@ -55,6 +54,9 @@ Index load_word_vectors(const std::string& path, const Vocabulary& vocab, MatX<S
           (pos + len < line.size() && line[pos + len] != ' ' && line[pos + len] != '\t' && line[pos + len] != '\r'))
         throw io_error(where + ":" + std::to_string(pos + 1) + ": '" +
                        line.substr(pos, line.find_first_of(" \t\r", pos) - pos) + "' is not a number");
+      if (std::abs(x) > static_cast<double>(std::numeric_limits<S>::max()))
+        throw io_error(where + ":" + std::to_string(pos + 1) + ": " + line.substr(pos, len) +
+                       " is out of range for the model's numbers");
       if (count < d) v(count) = static_cast<S>(x);
       ++count;
       pos += len;
@@ -69,8 +71,18 @@ Index load_word_vectors(const std::string& path, const Vocabulary& vocab, MatX<S
     embedding.col(id) = v;
     ++found;
   }
-  if (in.bad()) throw io_error(path + ": read error");
+  if (in.bad()) throw io_error(origin + ": read error");
   return found;
+}
+
+/// load_word_vectors over the file at `path`.
+template <class S>
+Index load_word_vectors(const std::string& path, const Vocabulary& vocab, MatX<S>& embedding) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path + ": no such file (or not a regular file)");
+  std::ifstream in(path);
+  if (!in) throw io_error(path + ": cannot open the file");
+  return load_word_vectors(in, path, vocab, embedding);
 }
 
 }  // namespace recur::tree

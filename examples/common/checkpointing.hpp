@@ -1,0 +1,68 @@
+// The examples' checkpoint options: --checkpoint FILE (written every --checkpoint-every N
+// units of work, or every --checkpoint-minutes M, whichever comes first; the previous one is
+// kept as FILE.prev) and --resume FILE (continue a run exactly: same seed and options give
+// the same final model as a run that was never interrupted).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "cli.hpp"
+#include "recur/train/checkpoint.hpp"
+
+namespace recur::cli {
+
+class Checkpointing {
+ public:
+  /// Declares the options; `unit` names what --checkpoint-every counts ("iterations", "minibatches").
+  static void declare(Args& args, const std::string& unit, const std::string& every) {
+    args.option("checkpoint", "FILE", "write a checkpoint to FILE (the previous one kept as FILE.prev)", "");
+    args.option("checkpoint-every", "N", "checkpoint every N " + unit, every);
+    args.option("checkpoint-minutes", "M", "also checkpoint every M minutes (0: off)", "10");
+    args.option("resume", "FILE", "continue the run saved in checkpoint FILE (same options and seed)", "");
+  }
+
+  explicit Checkpointing(const Args& args)
+      : path_(args.str("checkpoint")),
+        resume_(args.str("resume")),
+        every_(args.integer("checkpoint-every", 1)),
+        minutes_(args.number("checkpoint-minutes")),
+        quiet_(args.quiet()),
+        last_(std::chrono::steady_clock::now()) {
+    if (!(minutes_ >= 0)) args.fail("--checkpoint-minutes must be >= 0");
+  }
+
+  bool resuming() const { return !resume_.empty(); }
+
+  /// Restores model, optimizer, state (and the extra parameters) from --resume; prints where
+  /// from, and the warning when the newest checkpoint was damaged.
+  template <class Model, class Optimizer, class Extra = NoParams<typename Model::Scalar>>
+  void resume(Model& model, Optimizer& optimizer, TrainingState& state, Extra&& extra = Extra()) const {
+    const CheckpointLoad from = load_checkpoint(resume_, model, optimizer, state, extra);
+    if (!from.warning.empty()) std::fprintf(stderr, "warning: %s\n", from.warning.c_str());
+    if (!quiet_) std::printf("resumed from %s\n", from.file.c_str());
+  }
+
+  /// Call after each unit of work (`done` units so far): writes a checkpoint when one is due,
+  /// or always with `force` (e.g. at the end of an epoch). `make_state` runs only then.
+  template <class Model, class Optimizer, class MakeState, class Extra = NoParams<typename Model::Scalar>>
+  void maybe_save(long done, Model& model, Optimizer& optimizer, MakeState&& make_state, Extra&& extra = Extra(),
+                  bool force = false) {
+    if (path_.empty()) return;
+    const auto now = std::chrono::steady_clock::now();
+    const bool by_time = minutes_ > 0 && std::chrono::duration<double>(now - last_).count() >= 60 * minutes_;
+    if (done % every_ != 0 && !by_time && !force) return;
+    save_checkpoint(path_, model, optimizer, make_state(), extra);
+    last_ = now;
+  }
+
+ private:
+  std::string path_, resume_;
+  long every_;
+  double minutes_;
+  bool quiet_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace recur::cli
