@@ -9,6 +9,7 @@
 // RNTN cases: rntn/{train|infer}/d:25 over generated trees with the Sentiment Treebank's
 // length distribution (random bracketings, a 16,000-word vocabulary): counter trees_per_s;
 // train is forward, backpropagation through structure, L2 and an AdaGrad step per minibatch of 27.
+// Parser cases: parser/cky[_beam8]/len:25/d:25: CKY decoding of a 25-word sentence (beam 2, 8).
 // Shared-model case: lstm/stream_shared/I:1/H:32/threads:{1,2}: each thread streams its own
 // state through one const model (inference under load); steps_per_s is the total.
 // Threads: --threads N (or RECUR_THREADS=N) lets Eigen run its products on N threads.
@@ -24,6 +25,7 @@
 
 #include <recur/recur.hpp>
 #include <recur/train/regularization.hpp>
+#include <recur/tree/chart_parser.hpp>
 #include <recur/tree/recursive_net.hpp>
 
 using namespace recur;
@@ -103,6 +105,27 @@ void stream_shared(benchmark::State& st) {
     benchmark::DoNotOptimize(x.data());
   }
   st.counters["steps_per_s"] = benchmark::Counter(double(st.iterations()), benchmark::Counter::kIsRate);
+}
+
+/// CKY decoding of one 25-word sentence with the plain recursive-net parser at d = 25 (beam
+/// `beam` subtrees per span; 45 phrase labels, 45 tags, a 10,000-word vocabulary).
+void parser_cky(benchmark::State& st, Index beam) {
+  using Parser = tree::ChartParser<float, tree::PlainComposition>;
+  Rng rng(1);
+  std::vector<std::string> labels;
+  for (int k = 0; k < 45; ++k) labels.push_back("L" + std::to_string(k));
+  const Parser parser(10000, 45, 25, labels, rng);
+  Parser::Sentence s;
+  for (Index i = 0; i < 25; ++i) {
+    s.words.push_back("w");
+    s.tags.push_back("T");
+    s.ids.push_back(static_cast<Index>(rng.below(10000)));
+    s.tag_ids.push_back(static_cast<Index>(rng.below(45)));
+  }
+  Parser::DecodeOptions o;
+  o.beam = beam;
+  for (auto _ : st) benchmark::DoNotOptimize(parser.decode(s, o).score);
+  st.counters["sentences_per_s"] = benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void eigen_sgemm(benchmark::State& st, Index n) {
@@ -267,6 +290,12 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("rntn/infer/d:25", [](benchmark::State& st) { rntn(st, false); })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
+  benchmark::RegisterBenchmark("parser/cky/len:25/d:25", [](benchmark::State& st) {
+    parser_cky(st, 2);
+  })->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("parser/cky_beam8/len:25/d:25", [](benchmark::State& st) {
+    parser_cky(st, 8);
+  })->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("eigen_sgemm/N:1024", [](benchmark::State& st) { eigen_sgemm(st, 1024); })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();

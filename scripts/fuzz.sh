@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds recur's libFuzzer targets (clang++, -fsanitize=fuzzer,address,undefined) and runs each
-# for SECONDS (default 60), two at a time, starting from the seed corpora in tests/fuzz/corpus/.
+# for SECONDS (default 60), all at once (each gets a share of the cores), starting from the
+# seed corpora in tests/fuzz/corpus/.
 # A crash stops the script with the input saved as build-fuzz/crash-<target>-*: commit it under
 # tests/fuzz/regressions/<target>/ with the fix, and fuzz_regressions replays it in every build.
 # Usage: scripts/fuzz.sh [SECONDS] [target...]   (targets: csv tree word_vectors safetensors)
@@ -38,7 +39,7 @@ run() {
     "$(grep -o 'corp: [0-9]*' "$log" | tail -n1 | awk '{print $2}') corpus inputs"
 }
 
-# Build and run two targets at a time (two cores).
+# Build two at a time (two cores), then run them all at once.
 pids=()
 for t in "${targets[@]}"; do
   build "$t" &
@@ -51,7 +52,6 @@ pids=()
 for t in "${targets[@]}"; do
   run "$t" &
   pids+=($!)
-  if [ ${#pids[@]} -ge "$JOBS" ]; then wait "${pids[0]}" || status=1; pids=("${pids[@]:1}"); fi
 done
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status

@@ -1,7 +1,10 @@
 // Trees: the bracket reader and writer (every malformed case), binarization, the vocabulary,
-// and the recursive (tensor) network against hand values and finite differences.
+// the recursive (tensor) network against hand values and finite differences, the treebank
+// reader and bracket scorer, and the chart parser against brute force.
+#include <recur/tree/chart_parser.hpp>
 #include <recur/tree/recursive_net.hpp>
 #include <recur/tree/sharded_training.hpp>
+#include <recur/tree/treebank.hpp>
 #include <recur/tree/vocabulary.hpp>
 #include <recur/tree/word_vectors.hpp>
 
@@ -271,4 +274,201 @@ TEST_CASE("sharded minibatches give the same gradients on any number of threads"
   // A bad id fails the step with the net's message, from whichever thread met it.
   ids[4][0] = 99;
   CHECK_THROWS_WITH(t2.step(two, ptrs, ids), Catch::Contains("word id 99"));
+}
+
+// ---- Treebank and parser ------------------------------------------------------------------
+
+namespace {
+
+/// A made-up sentence in the treebank's layout: outer brackets, function tags, an empty element.
+const char* const treebank_text =
+    "( (S \n"
+    "    (NP-SBJ (DT The) (NN cat) )\n"
+    "    (VP (VBD sat) (NP (-NONE- *T*-1) )\n"
+    "      (PP-LOC (IN on) (NP (DT the) (NN mat) )))\n"
+    "    (. .) ))\n"
+    "( (S (NP-SBJ (PRP It)) (VP (VBZ is)) (. .)))\n";
+
+std::string brackets_text(const std::vector<Bracket>& bs) {
+  std::string out;
+  for (const auto& [label, a, b] : bs) out += label + "[" + std::to_string(a) + "," + std::to_string(b) + ") ";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("treebank files: function tags stripped, empty elements removed, errors name line and column",
+          "[tree][treebank]") {
+  std::vector<Constituent> trees = parse_treebank(treebank_text, "wsj.mrg");
+  REQUIRE(trees.size() == 2);
+  REQUIRE(normalize(trees[0]));
+  REQUIRE(normalize(trees[1]));
+  std::vector<std::string> words, tags;
+  leaves(trees[0], words, tags);
+  CHECK(words == std::vector<std::string>{"The", "cat", "sat", "on", "the", "mat", "."});
+  CHECK(tags == std::vector<std::string>{"DT", "NN", "VBD", "IN", "DT", "NN", "."});
+  // The VP lost its empty NP; the root is not a bracket; the final "." is not counted.
+  CHECK(brackets_text(brackets(trees[0])) == "NP[0,2) NP[4,6) PP[3,6) VP[2,6) ");
+  CHECK(to_string(binarize(trees[0])) ==
+        "(S (NP (DT The) (NN cat)) (VP (VBD sat) (PP (IN on) (NP (DT the) (NN mat)))) (. .))");
+  CHECK(brackets_text(brackets(unbinarize(binarize(trees[0])))) == brackets_text(brackets(trees[0])));
+  // One-word phrases become their word: (NP (PRP It)) and (VP (VBZ is)) are one-word spans.
+  CHECK(to_string(binarize(trees[1])) == "(S (PRP It) (VBZ is) (. .))");
+
+  CHECK(error_of([] { parse_treebank("( (S (NP (DT a) (NN b))\n  (VP (VB c)) )", "f"); }) ==
+        "f:1:1: unbalanced brackets: 1 '(' never closed");
+  CHECK(error_of([] { parse_treebank("(S (a))", "f"); }) == "f:1:4: a word without a tag ('a')");
+  CHECK(error_of([] { parse_treebank("(S (NP (DT a) b))", "f"); }) == "f:1:15: a word after bracketed children");
+  CHECK(error_of([] { parse_treebank("(S ())", "f"); }) == "f:1:4: empty brackets '()'");
+  CHECK(error_of([] { parse_treebank("(S (DT a))\n)", "f"); }) == "f:2:1: ')' without a matching '('");
+  CHECK(error_of([] { parse_treebank("x (S (DT a))", "f"); }) == "f:1:1: text outside brackets");
+  CHECK(error_of([] { parse_treebank("(S (DT a b c))", "f"); }) == "f:1:10: more than a tag and a word");
+  CHECK(error_of([] { parse_treebank(std::string(1000, '('), "f"); }) == "f:1:401: brackets nested deeper than 400");
+  const auto bad = parse_treebank("(S (NP (DT a)\n  (XYZ b)))", "f");
+  CHECK(error_of([&] { check_labels(bad[0], "f"); }) == "f:2:3: unknown label 'XYZ' (not a Penn Treebank label)");
+  check_labels(parse_treebank("( (S (NP-SBJ (PRP$ his) (NN dog)) (ADVP|PRT (RB up))))", "f")[0], "f");
+  CHECK(strip_function_tags("NP-SBJ-1") == "NP");
+  CHECK(strip_function_tags("PP=2") == "PP");
+  CHECK(strip_function_tags("-NONE-") == "-NONE-");
+  CHECK(strip_function_tags("=") == "=");  // found by fuzzing: an empty tag made binarize fail
+}
+
+TEST_CASE("bracket scores: labeled and unlabeled precision, recall and F1 by hand", "[tree][treebank]") {
+  BracketScore score;
+  score.add({{"NP", 0, 2}, {"VP", 2, 5}, {"PP", 3, 5}}, {{"NP", 0, 2}, {"NP", 2, 5}, {"X", 1, 3}});
+  CHECK(score.labeled.matched == 1);
+  CHECK(score.unlabeled.matched == 2);
+  CHECK(score.labeled.precision() == Approx(100.0 / 3));
+  CHECK(score.unlabeled.recall() == Approx(200.0 / 3));
+  CHECK(score.unlabeled.f1() == Approx(200.0 / 3));
+  CHECK(score.by_label["VP"].gold == 1);
+  CHECK(score.by_label["NP"].predicted == 2);
+  // Right-branching over 4 words: [1,4) and [2,4) below the root.
+  const Constituent right = branching({"a", "b", "c", "d"}, {"DT", "NN", "VB", "NN"}, true, "X");
+  CHECK(brackets_text(brackets(right)) == "X[2,4) X[1,4) ");
+  const Constituent left = branching({"a", "b", "c", "d"}, {"DT", "NN", "VB", "NN"}, false, "X");
+  CHECK(brackets_text(brackets(left)) == "X[0,2) X[0,3) ");
+}
+
+namespace {
+
+/// Every binary bracketing of words [i, j) as bracket text over leaves "(T wk)".
+std::vector<std::string> all_trees(Index i, Index j) {
+  if (j - i == 1) return {"(T w" + std::to_string(i) + ")"};
+  std::vector<std::string> out;
+  for (Index k = i + 1; k < j; ++k)
+    for (const auto& a : all_trees(i, k))
+      for (const auto& b : all_trees(k, j)) out.push_back("(X " + a + " " + b + ")");
+  return out;
+}
+
+template <class Parser>
+typename Parser::Sentence sentence(Index n, Rng& rng, Index vocabulary, Index tags) {
+  typename Parser::Sentence s;
+  for (Index i = 0; i < n; ++i) {
+    s.words.push_back("w" + std::to_string(i));
+    s.tags.push_back("T");
+    s.ids.push_back(static_cast<Index>(rng.below(static_cast<std::uint64_t>(vocabulary))));
+    s.tag_ids.push_back(static_cast<Index>(rng.below(static_cast<std::uint64_t>(tags))));
+  }
+  return s;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("exact CKY finds the tree that brute force finds, up to 7 words", "[tree][parser]",
+                   (ChartParser<double, PlainComposition>), (ChartParser<double, TensorComposition>)) {
+  Rng rng(4);
+  TestType parser(9, 3, 4, {"X", "@X"}, rng);
+  parser.net.classifier.weight *= 3.0;  // spread the scores out
+  ReadOptions o;
+  o.integer_labels = false;
+  for (Index n = 1; n <= 7; ++n) {
+    const auto s = sentence<TestType>(n, rng, 9, 3);
+    std::set<std::pair<Index, Index>> gold;
+    for (const auto& span : inner_spans(parse(all_trees(0, n).front(), o))) gold.insert(span);
+    for (double kappa : {0.0, 0.7}) {
+      double best = -1e300;
+      std::string best_tree;
+      for (const auto& text : all_trees(0, n)) {
+        const Tree t = parse(text, o);
+        double sc = parser.score(t, s);
+        for (const auto& span : inner_spans(t)) sc += gold.count(span) ? 0 : kappa;
+        if (sc > best) {
+          best = sc;
+          best_tree = text;
+        }
+      }
+      typename TestType::DecodeOptions d;
+      d.exact_up_to = 7;
+      d.kappa = kappa;
+      d.gold = &gold;
+      const auto r = parser.decode(s, d);
+      INFO("n = " << n << ", kappa = " << kappa);
+      CHECK(r.exact);
+      CHECK(r.score == Approx(best).epsilon(1e-12).margin(1e-12));
+      CHECK(inner_spans(r.tree) == inner_spans(parse(best_tree, o)));
+      // A beam at least as wide as the number of trees is exact too; a narrow one is no better.
+      d.exact_up_to = 0;
+      d.beam = 500;
+      CHECK(parser.decode(s, d).score == Approx(best).epsilon(1e-12).margin(1e-12));
+      d.beam = 1;
+      CHECK(parser.decode(s, d).score <= best + 1e-12);
+    }
+    const auto g = parser.greedy(s);
+    CHECK(g.score == Approx(parser.score(g.tree, s)).epsilon(1e-12).margin(1e-12));
+    CHECK(g.tree.words == s.words);
+  }
+}
+
+TEMPLATE_TEST_CASE("the structured max-margin loss matches finite differences", "[tree][parser][gradient]",
+                   (ChartParser<double, PlainComposition>), (ChartParser<double, TensorComposition>)) {
+  Rng rng(6);
+  TestType parser(7, 3, 3, {"NP", "VP", "@NP"}, rng);
+  ReadOptions o;
+  o.integer_labels = false;
+  const auto s1 = sentence<TestType>(4, rng, 7, 3), s2 = sentence<TestType>(3, rng, 7, 3);
+  const Tree gold1 = parse("(VP (T a) (NP (T b) (@NP (T c) (T d))))", o),
+             gold2 = parse("(NP (NP (T a) (T b)) (T c))", o);
+  auto label_ids = [](const Tree& t) {
+    std::vector<Index> out;
+    for (const Node& n : t.nodes) out.push_back(n.leaf() ? -1 : n.tag == "NP" ? 0 : n.tag == "VP" ? 1 : 2);
+    return out;
+  };
+  std::vector<typename TestType::Pair> pairs{
+      {&s1, &gold1, label_ids(gold1), parse("(X (X (T a) (T b)) (X (T c) (T d)))", o), 10.0},  // hinge active
+      {&s2, &gold2, label_ids(gold2), parse("(X (T a) (X (T b) (T c)))", o), 10.0}};
+  auto loss = [&](TestType& m) { return m.pair_loss(pairs, false); };
+  auto loss_back = [&](TestType& m) { return m.pair_loss(pairs, true); };
+  test::require_gradients(check_gradients(parser, loss, loss_back));
+}
+
+TEST_CASE("a parser training step is the same on 1 and 2 threads", "[tree][parser][threads]") {
+  Rng rng(8);
+  using Parser = ChartParser<double, PlainComposition>;
+  Parser one(9, 3, 4, {"X", "@X"}, rng);
+  Parser two = one;
+  ReadOptions o;
+  o.integer_labels = false;
+  std::vector<Parser::Example> examples;
+  for (Index n : {3, 5, 6, 2, 7, 4}) {
+    Parser::Example e;
+    e.sentence = sentence<Parser>(n, rng, 9, 3);
+    e.gold = parse(all_trees(0, n).back(), o);
+    for (const Node& node : e.gold.nodes) e.gold_labels.push_back(node.leaf() ? -1 : 0);
+    for (const auto& span : inner_spans(e.gold)) e.gold_spans.insert(span);
+    examples.push_back(std::move(e));
+  }
+  std::vector<const Parser::Example*> batch;
+  for (const auto& e : examples) batch.push_back(&e);
+  Parser::DecodeOptions d;
+  d.kappa = 0.5;
+  const double loss1 = one.train_step(batch, d, 1.0, 1), loss2 = two.train_step(batch, d, 1.0, 2);
+  CHECK(loss1 == loss2);
+  CHECK(loss1 > 0);
+  std::vector<MatX<double>> g1, g2;
+  one.for_each_param([&](Param<double>& p) { g1.push_back(p.grad); });
+  two.for_each_param([&](Param<double>& p) { g2.push_back(p.grad); });
+  REQUIRE(g1.size() == g2.size());
+  for (std::size_t k = 0; k < g1.size(); ++k) CHECK(g1[k] == g2[k]);
 }

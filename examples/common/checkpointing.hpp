@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <string>
 
@@ -12,6 +13,40 @@
 #include "recur/train/checkpoint.hpp"
 
 namespace recur::cli {
+
+/// Where an epoch-and-minibatch training loop stands, as its checkpoints record it besides the
+/// parameters. The generator is kept as it was before the epoch's shuffle, so a resumed run
+/// draws the same order again and continues at example `next`.
+struct EpochPosition {
+  long epoch = 1;        ///< the epoch to run or continue
+  std::size_t next = 0;  ///< its first example not yet trained on (0: the epoch starts afresh)
+  std::string rng;       ///< Rng::state() before the epoch's shuffle
+  double loss = 0;       ///< the epoch's summed loss so far
+  long batches = 0;      ///< and its minibatches
+  double best = -1;      ///< the best validation score so far
+  long best_epoch = 0;
+
+  bool continues(long e) const { return e == epoch && next > 0; }
+
+  TrainingState state() const {
+    TrainingState s;
+    s.set("epoch", epoch);
+    s.set("next", static_cast<long>(next));
+    s.set("rng_at_epoch_start", rng);
+    s.set("loss", loss);
+    s.set("batches", batches);
+    s.set("best", best);
+    s.set("best_epoch", best_epoch);
+    return s;
+  }
+  static EpochPosition of(const TrainingState& s) {
+    const long next = s.integer("next");
+    if (next < 0) throw io_error("checkpoint: a negative position");
+    return {s.integer("epoch"),     static_cast<std::size_t>(next), s.text("rng_at_epoch_start"),
+            s.real("loss"),         s.integer("batches"),           s.real("best"),
+            s.integer("best_epoch")};
+  }
+};
 
 class Checkpointing {
  public:
@@ -34,6 +69,9 @@ class Checkpointing {
   }
 
   bool resuming() const { return !resume_.empty(); }
+
+  /// The loop's values in the --resume checkpoint, before the models are built.
+  TrainingState peek() const { return peek_checkpoint(resume_); }
 
   /// Restores model, optimizer, state (and the extra parameters) from --resume; prints where
   /// from, and the warning when the newest checkpoint was damaged.

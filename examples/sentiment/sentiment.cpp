@@ -144,44 +144,28 @@ int train(const recur::cli::Args& args) {
   const auto start = std::chrono::steady_clock::now();
   const Index reset = args.integer("adagrad-reset", 0);
   recur::cli::Checkpointing checkpoints(args);
-  // Where a resumed run continues: the epoch, the minibatch in it, the generator as it was
-  // before the epoch's shuffle (so the same order is drawn again) and the partial loss.
-  Index first_epoch = 1;
-  std::size_t first_tree = 0;
-  double resumed_loss = 0;
-  long resumed_batches = 0;
+  recur::cli::EpochPosition resumed;
   if (checkpoints.resuming()) {
     recur::TrainingState state;
     checkpoints.resume(net, opt, state, best);
-    first_epoch = state.integer("epoch");
-    first_tree = static_cast<std::size_t>(state.integer("next_tree"));
-    rng.restore(state.text("rng_at_epoch_start"));
-    resumed_loss = state.real("loss_sum");
-    resumed_batches = state.integer("batches");
-    best_dev = state.real("best_dev");
-    best_epoch = state.integer("best_epoch");
+    resumed = recur::cli::EpochPosition::of(state);
+    rng.restore(resumed.rng);
+    best_dev = resumed.best;
+    best_epoch = resumed.best_epoch;
   }
-  for (Index epoch = first_epoch; epoch <= epochs; ++epoch) {
+  for (Index epoch = resumed.epoch; epoch <= epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
-    const bool continuing = epoch == first_epoch && first_tree > 0;
+    const bool continuing = resumed.continues(epoch);
     if (reset > 0 && epoch > 1 && (epoch - 1) % reset == 0 && !continuing)  // as CoreNLP's RNTN: a fresh step size
       for (auto& accumulated : opt.state()) accumulated.setZero();
     const std::string rng_at_epoch_start = rng.state();
     std::shuffle(order.begin(), order.end(), rng.engine());
-    double loss_sum = continuing ? resumed_loss : 0;
-    long batches = continuing ? resumed_batches : 0;
-    auto state_at = [&](Index at_epoch, std::size_t next_tree, const std::string& generator) {
-      recur::TrainingState state;
-      state.set("epoch", static_cast<long>(at_epoch));
-      state.set("next_tree", static_cast<long>(next_tree));
-      state.set("rng_at_epoch_start", generator);
-      state.set("loss_sum", loss_sum);
-      state.set("batches", batches);
-      state.set("best_dev", best_dev);
-      state.set("best_epoch", static_cast<long>(best_epoch));
-      return state;
+    double loss_sum = continuing ? resumed.loss : 0;
+    long batches = continuing ? resumed.batches : 0;
+    auto state_at = [&](Index at_epoch, std::size_t next, const std::string& generator) {
+      return recur::cli::EpochPosition{at_epoch, next, generator, loss_sum, batches, best_dev, best_epoch}.state();
     };
-    for (std::size_t b = continuing ? first_tree : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
+    for (std::size_t b = continuing ? resumed.next : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
       std::vector<const Tree*> part;
       std::vector<std::vector<Index>> part_ids;
       for (std::size_t k = b; k < std::min(order.size(), b + static_cast<std::size_t>(batch)); ++k) {

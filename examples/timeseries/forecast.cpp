@@ -265,7 +265,9 @@ int run(const recur::cli::Args& args, const recur::series::Series& data, Setting
     std::printf("model: %s, loaded from %s (no training)\n", model.describe().c_str(), args.str("load").c_str());
   } else {
     Progress progress{s.quiet};
-    model = forecast::fit<Cell>(y, s, sp, report, [&](const std::string& line) { progress(line); });
+    recur::cli::Checkpointing checkpoints(args);
+    model = forecast::fit<Cell>(
+        y, s, sp, report, [&](const std::string& line) { progress(line); }, &checkpoints);
     progress.done();
     half_width = 1.96 * report.validation_rmse;
     std::printf(
@@ -375,6 +377,7 @@ int main(int argc, char** argv) {
   args.option("plot", "FILE.svg", "draw history, test actuals and forecasts as SVG", "");
   args.option("save", "FILE", "save the trained model (safetensors)", "");
   args.option("load", "FILE", "forecast with a saved model instead of training", "");
+  recur::cli::Checkpointing::declare(args, "epochs", "10");
   args.parse(argc, argv);
   const Settings s = settings_from(args);
   return recur::cli::guarded("recur-forecast", [&]() -> int {

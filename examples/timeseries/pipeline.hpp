@@ -11,6 +11,8 @@
 #include <recur/series/season.hpp>
 #include <recur/series/transform.hpp>
 
+#include "../common/checkpointing.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -250,11 +252,27 @@ class Candidate {
     return out;
   }
 
+  /// Where train() stands after an epoch: what a checkpoint needs besides the parameters.
+  struct Progress {
+    Index epoch = 0;         ///< epochs done
+    bool stopped = false;    ///< early stopping ended the training at `epoch`
+    double best = INFINITY;  ///< lowest validation RMSE so far
+    Index best_epoch = 0;
+    double last_loss = 0;
+    std::string rng;          ///< Rng::state() after the epoch
+    std::vector<Index> ends;  ///< the training samples in their current (shuffled) order
+  };
+  /// Checkpoint hooks: `save` after every epoch, `load` once before the first (to resume).
+  struct Hooks {
+    std::function<void(const Progress&, Model& model, recur::Adam<S>& opt, Model& best)> save;
+    std::function<void(Progress&, Model& model, recur::Adam<S>& opt, Model& best)> load;
+  };
+
   /// Trains on targets before `train_end` for at most `epochs` epochs. With `validate` (and a
   /// validation range), keeps the parameters of the epoch with the lowest validation RMSE and
   /// stops after `patience` epochs without improvement. Returns that RMSE (or the last loss).
   double train(const std::vector<double>& y, Index train_end, Index epochs, bool validate, Index val_end,
-               const std::function<void(Index, double, double)>& progress) {
+               const std::function<void(Index, double, double)>& progress, const Hooks& hooks = {}) {
     rng_ = recur::Rng(settings_.seed);
     fit_linear(train_end);
     recur::Adam<S> opt(static_cast<S>(settings_.lr));
@@ -279,7 +297,18 @@ class Candidate {
     typename Model::SequenceTrace seq_trace;
     MatX<S> x, target;
     double last_loss = 0;
-    for (Index epoch = 1; epoch <= epochs; ++epoch) {
+    Index first = 1;
+    if (hooks.load) {
+      Progress p;
+      hooks.load(p, model_, opt, best_model);
+      first = p.stopped ? epochs + 1 : p.epoch + 1;
+      best = p.best;
+      best_epoch_ = p.best_epoch;
+      last_loss = p.last_loss;
+      rng_.restore(p.rng);
+      ends = p.ends;
+    }
+    for (Index epoch = first; epoch <= epochs; ++epoch) {
       std::shuffle(ends.begin(), ends.end(), rng_.engine());
       double loss_sum = 0;
       Index batches = 0;
@@ -325,7 +354,10 @@ class Candidate {
         best_epoch_ = epoch;
       }
       if (progress) progress(epoch, last_loss, val);
-      if (validate && epoch - best_epoch_ >= settings_.patience) break;
+      const bool stop = validate && epoch - best_epoch_ >= settings_.patience;
+      if (hooks.save)
+        hooks.save(Progress{epoch, stop, best, best_epoch_, last_loss, rng_.state(), ends}, model_, opt, best_model);
+      if (stop) break;
     }
     if (validate) {
       model_ = best_model;
@@ -460,11 +492,52 @@ inline Index choose_window(const Settings& s, const std::vector<Transform>& ts, 
   return w;
 }
 
+/// The parameters a checkpoint of fit() keeps besides the running model: that model's best
+/// epoch's, and the finished members'.
+template <class Cell>
+struct FitExtras {
+  using Scalar = typename Cell::Scalar;
+  typename Candidate<Cell>::Model* best = nullptr;
+  Ensemble<Cell>* done = nullptr;
+  template <class F>
+  void for_each_param(F&& f) {
+    best->for_each_param([&](recur::Param<Scalar>& p) {
+      p.name = "best." + p.name;
+      f(p);
+    });
+    done->for_each_param(f);
+  }
+};
+
+/// Numbers as text for a checkpoint, exactly: comma-separated hex floats.
+inline std::string encode_reals(const std::vector<double>& v) {
+  std::string out;
+  char text[64];
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(text, sizeof text, "%a", v[i]);
+    out += (i ? "," : "") + std::string(text);
+  }
+  return out;
+}
+
+inline std::vector<double> decode_reals(const std::string& text) {
+  std::vector<double> out;
+  const char* p = text.c_str();
+  while (*p) {
+    char* end = nullptr;
+    out.push_back(std::strtod(p, &end));
+    if (end == p || (*end != ',' && *end != '\0')) throw recur::io_error("checkpoint: a list of numbers is malformed");
+    p = *end == ',' ? end + 1 : end;
+  }
+  return out;
+}
+
 /// Ranks the transforms, trains the chosen ones, refits them and returns the ensemble.
 /// `progress(text)` receives one line per epoch (may be empty).
 template <class Cell>
 Ensemble<Cell> fit(const std::vector<double>& y, const Settings& s, const Split& sp, Report& report,
-                   const std::function<void(const std::string&)>& progress = {}) {
+                   const std::function<void(const std::string&)>& progress = {},
+                   recur::cli::Checkpointing* checkpoints = nullptr) {
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   const std::vector<Transform> ts = transform_candidates(y, s, sp.season);
@@ -517,74 +590,163 @@ Ensemble<Cell> fit(const std::vector<double>& y, const Settings& s, const Split&
 
   // 2. Train each chosen candidate with early stopping on the validation data, from `inits`
   //    random initialisations (averaging them damps the variance of nets fitted to little data).
-  struct Run {
-    std::size_t choice;
-    Settings s;  // with the seed of this initialisation
-    Index best_epoch;
-  };
-  std::vector<Run> runs;
+  // 3. Refit each on training + validation data for the epochs early stopping chose.
+  // Each training is a unit; a checkpoint holds the finished units' results (stage 2: best
+  // epoch, validation RMSE and forecasts; the final members' parameters) and the running unit.
   const Index inits = std::max<Index>(1, s.inits);
-  Index total_epochs = static_cast<Index>(chosen) * inits * s.epochs * (s.refit ? 2 : 1), done = 0;
-  Ensemble<Cell> selected;
+  struct Unit {
+    std::size_t choice;
+    Index init;
+    Settings s;  // with the seed of this initialisation
+    bool refit;
+  };
+  std::vector<Unit> units;
+  for (int stage = 0; stage < (s.refit ? 2 : 1); ++stage)
+    for (std::size_t i = 0; i < chosen; ++i)
+      for (Index k = 0; k < inits; ++k) {
+        Settings rs = ranked[i].second.s;
+        rs.seed = s.seed + 1000 * static_cast<std::uint64_t>(k);
+        units.push_back({i, k, rs, stage == 1});
+      }
+  const std::size_t searches = chosen * static_cast<std::size_t>(inits);  // stage-2 units
+  auto candidate = [&](const Unit& u) {
+    const Choice& ch = ranked[u.choice].second;
+    return Candidate<Cell>(make_view(y, ch.t, fit_scaler(y, ch.t, s.scaling, sp.val_begin), s.lags), u.s, window);
+  };
+
+  struct Searched {  // a finished stage-2 unit
+    Index best_epoch = 0;
+    double val = 0;
+    Forecasts forecast;  // on the validation data
+  };
+  std::vector<Searched> searched;
+  Ensemble<Cell> final;  // the members returned: stage 3's, or stage 2's without refitting
+  std::size_t first_unit = 0;
+  long done = 0;
+  recur::TrainingState resumed;
+  if (checkpoints && checkpoints->resuming()) {
+    resumed = checkpoints->peek();
+    first_unit = static_cast<std::size_t>(resumed.integer("unit"));
+    done = resumed.integer("done_epochs");
+    if (first_unit >= units.size())
+      throw recur::io_error("checkpoint: unit " + std::to_string(first_unit) + " of " + std::to_string(units.size()) +
+                            ": not from this run");
+    for (std::size_t u = 0; u < std::min(first_unit, searches); ++u) {
+      const std::string key = "u" + std::to_string(u) + ".";
+      Searched r;
+      r.best_epoch = resumed.integer(key + "best_epoch");
+      r.val = resumed.real(key + "val");
+      r.forecast.value = decode_reals(resumed.text(key + "forecast"));
+      for (double t : decode_reals(resumed.text(key + "at"))) r.forecast.at.push_back(static_cast<Index>(t));
+      searched.push_back(std::move(r));
+    }
+    for (std::size_t u = 0; u < first_unit; ++u)
+      if (units[u].refit == s.refit) final.members.push_back(candidate(units[u]));  // parameters from the checkpoint
+  }
+
+  const Index total_epochs = static_cast<Index>(searches) * s.epochs * (s.refit ? 2 : 1);
+  for (std::size_t u = first_unit; u < units.size(); ++u) {
+    const Unit& unit = units[u];
+    const Choice& ch = ranked[unit.choice].second;
+    Candidate<Cell> c = candidate(unit);
+    Index epochs = s.epochs;
+    if (unit.refit) epochs = searched[u - searches].best_epoch;
+    const std::string tag = std::string(unit.refit ? "[refit " : "[") + std::to_string(unit.choice + 1) + "/" +
+                            std::to_string(chosen) + " " + ch.name() +
+                            (inits > 1 ? " init " + std::to_string(unit.init + 1) : "") + "]";
+    typename Candidate<Cell>::Hooks hooks;
+    if (checkpoints) {
+      using Others = FitExtras<Cell>;
+      hooks.save = [&, u](const auto& at, auto& model, auto& opt, auto& best) {
+        checkpoints->maybe_save(
+            done, model, opt,
+            [&] {
+              recur::TrainingState st;
+              st.set("unit", static_cast<long>(u));
+              st.set("done_epochs", done);
+              for (std::size_t k = 0; k < searched.size(); ++k) {
+                const std::string key = "u" + std::to_string(k) + ".";
+                st.set(key + "best_epoch", static_cast<long>(searched[k].best_epoch));
+                st.set(key + "val", searched[k].val);
+                st.set(key + "forecast", encode_reals(searched[k].forecast.value));
+                st.set(key + "at", encode_reals({searched[k].forecast.at.begin(), searched[k].forecast.at.end()}));
+              }
+              st.set("epoch", static_cast<long>(at.epoch));
+              st.set("stopped", static_cast<long>(at.stopped));
+              st.set("best", at.best);
+              st.set("best_epoch", static_cast<long>(at.best_epoch));
+              st.set("last_loss", at.last_loss);
+              st.set("rng", at.rng);
+              std::vector<double> ends(at.ends.begin(), at.ends.end());
+              st.set("ends", encode_reals(ends));
+              return st;
+            },
+            Others{&best, &final});
+      };
+      if (u == first_unit && checkpoints->resuming())
+        hooks.load = [&](auto& at, auto& model, auto& opt, auto& best) {
+          recur::TrainingState st;
+          checkpoints->resume(model, opt, st, Others{&best, &final});
+          at.epoch = st.integer("epoch");
+          at.stopped = st.integer("stopped") != 0;
+          at.best = st.real("best");
+          at.best_epoch = st.integer("best_epoch");
+          at.last_loss = st.real("last_loss");
+          at.rng = st.text("rng");
+          at.ends.clear();
+          for (double e : decode_reals(st.text("ends"))) at.ends.push_back(static_cast<Index>(e));
+        };
+    }
+    const double result = c.train(
+        y, unit.refit ? sp.test_begin : sp.val_begin, epochs, !unit.refit, sp.test_begin,
+        [&](Index epoch, double loss, double v) {
+          ++done;
+          if (!progress) return;
+          char line[200];
+          if (unit.refit) {
+            std::snprintf(line, sizeof line, "%s epoch %3ld/%ld  train MSE %.4f  %.1f s", tag.c_str(),
+                          static_cast<long>(epoch), static_cast<long>(epochs), loss, elapsed());
+          } else {
+            const double eta = elapsed() / static_cast<double>(done) * static_cast<double>(total_epochs - done);
+            std::snprintf(line, sizeof line, "%s epoch %3ld/%ld  train MSE %.4f  val RMSE %.4g  %.1f s, ETA <= %.0f s",
+                          tag.c_str(), static_cast<long>(epoch), static_cast<long>(epochs), loss, v, elapsed(), eta);
+          }
+          progress(line);
+        },
+        hooks);
+    if (!unit.refit) {
+      done += s.epochs - std::min(s.epochs, c.best_epoch() + s.patience);  // stopped early
+      searched.push_back({c.best_epoch(), result, c.forecast(sp.val_begin, sp.test_begin)});
+    }
+    if (unit.refit == s.refit) final.members.push_back(std::move(c));
+  }
+
+  // The report: every candidate's ranking, the chosen ones' epochs and validation RMSE, and
+  // the validation RMSE of their average (as Ensemble::forecast averages).
+  Forecasts mean;
   for (std::size_t i = 0; i < ranked.size(); ++i) {
-    const Choice& ch = ranked[i].second;
     Ranking r;
-    r.transform = ch.name();
+    r.transform = ranked[i].second.name();
     r.linear_rmse = ranked[i].first;
     if (i < chosen) {
       double val_sum = 0;
       for (Index k = 0; k < inits; ++k) {
-        Settings rs = ch.s;
-        rs.seed = s.seed + 1000 * static_cast<std::uint64_t>(k);
-        Candidate<Cell> c(make_view(y, ch.t, fit_scaler(y, ch.t, s.scaling, sp.val_begin), s.lags), rs, window);
-        const std::string tag = "[" + std::to_string(i + 1) + "/" + std::to_string(chosen) + " " + ch.name() +
-                                (inits > 1 ? " init " + std::to_string(k + 1) : "") + "]";
-        val_sum += c.train(y, sp.val_begin, s.epochs, true, sp.test_begin, [&](Index epoch, double loss, double v) {
-          ++done;
-          if (!progress) return;
-          char line[200];
-          const double eta = elapsed() / static_cast<double>(done) * static_cast<double>(total_epochs - done);
-          std::snprintf(line, sizeof line, "%s epoch %3ld/%ld  train MSE %.4f  val RMSE %.4g  %.1f s, ETA <= %.0f s",
-                        tag.c_str(), static_cast<long>(epoch), static_cast<long>(s.epochs), loss, v, elapsed(), eta);
-          progress(line);
-        });
-        done += s.epochs - std::min(s.epochs, c.best_epoch() + s.patience);  // stopped early
-        runs.push_back({i, rs, c.best_epoch()});
-        r.best_epochs.push_back(c.best_epoch());
-        selected.members.push_back(std::move(c));
+        const Searched& run = searched[i * static_cast<std::size_t>(inits) + static_cast<std::size_t>(k)];
+        r.best_epochs.push_back(run.best_epoch);
+        val_sum += run.val;
+        if (mean.value.empty())
+          mean = run.forecast;
+        else
+          for (std::size_t t = 0; t < mean.value.size(); ++t) mean.value[t] += run.forecast.value[t];
       }
       r.net_rmse = val_sum / static_cast<double>(inits);
     }
     report.ranking.push_back(r);
   }
-  {
-    const Forecasts f = selected.forecast(sp.val_begin, sp.test_begin);
-    std::vector<double> actual;
-    for (Index i : f.at) actual.push_back(y[static_cast<std::size_t>(i)]);
-    report.validation_rmse = recur::series::rmse(actual, f.value);
-  }
-  if (!s.refit) {
-    report.seconds = elapsed();
-    return selected;
-  }
-
-  // 3. Refit on training + validation data for the epochs early stopping chose.
-  Ensemble<Cell> final;
-  for (const Run& run : runs) {
-    const Choice& ch = ranked[run.choice].second;
-    Candidate<Cell> c(make_view(y, ch.t, fit_scaler(y, ch.t, s.scaling, sp.val_begin), s.lags), run.s, window);
-    const std::string tag =
-        "[refit " + std::to_string(run.choice + 1) + "/" + std::to_string(chosen) + " " + ch.name() + "]";
-    c.train(y, sp.test_begin, run.best_epoch, false, sp.test_begin, [&](Index epoch, double loss, double) {
-      ++done;
-      if (!progress) return;
-      char line[200];
-      std::snprintf(line, sizeof line, "%s epoch %3ld/%ld  train MSE %.4f  %.1f s", tag.c_str(),
-                    static_cast<long>(epoch), static_cast<long>(run.best_epoch), loss, elapsed());
-      progress(line);
-    });
-    final.members.push_back(std::move(c));
-  }
+  for (double& v : mean.value) v /= static_cast<double>(searched.size());
+  std::vector<double> actual;
+  for (Index t : mean.at) actual.push_back(y[static_cast<std::size_t>(t)]);
+  report.validation_rmse = recur::series::rmse(actual, mean.value);
   report.seconds = elapsed();
   return final;
 }

@@ -6,6 +6,7 @@
 
 #include "fuzz_entry.hpp"
 #include "recur/tree/tree.hpp"
+#include "recur/tree/treebank.hpp"
 
 extern "C" int RECUR_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -19,6 +20,26 @@ extern "C" int RECUR_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
   options.unlabeled = (flags & 16) && !options.require_labels;
   options.label_limit = (flags & 32) ? 4 : -1;
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
+
+  if (flags & 128) {  // the Penn Treebank (.mrg) reader: binarizing keeps the words and tags
+    std::vector<tree::Constituent> trees;
+    try {
+      trees = tree::parse_treebank(text, "fuzz");
+    } catch (const recur::io_error&) {
+      return 0;
+    }
+    for (auto& c : trees) {
+      if (!tree::normalize(c)) continue;
+      std::vector<std::string> words, tags, words2, tags2;
+      tree::leaves(c, words, tags);
+      const tree::Tree t = tree::binarize(c);  // throws (a crash) if the writer made bad text
+      RECUR_FUZZ_CHECK(t.words == words);
+      tree::leaves(tree::unbinarize(t), words2, tags2);
+      RECUR_FUZZ_CHECK(words2 == words && tags2 == tags);
+      for (const auto& [label, a, b] : tree::brackets(c)) RECUR_FUZZ_CHECK(a < b);
+    }
+    return 0;
+  }
 
   std::istringstream in(text);
   tree::TreeFile file;

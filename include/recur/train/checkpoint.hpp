@@ -71,6 +71,9 @@ struct NoParams {
   void for_each_param(F&& /*f*/, const std::string& /*prefix*/ = "") {}
 };
 
+/// The previous checkpoint kept beside `path`.
+inline std::string previous_checkpoint(const std::string& path) { return path + ".prev"; }
+
 namespace detail {
 
 inline constexpr const char* checkpoint_format = "recur-checkpoint";
@@ -118,12 +121,9 @@ MatX<S> read_matrix(const safetensors::File& f, const std::string& name, Index r
   return Eigen::Map<const MatX<S>>(v.data(), rows, cols);
 }
 
-/// Reads one checkpoint file into the model, the optimizer and `state`, checking everything
-/// before changing anything.
-template <class Model, class Optimizer, class Extra>
-void read_checkpoint(const std::string& path, Model& model, Optimizer& optimizer, TrainingState& state, Extra& extra) {
-  using S = typename Model::Scalar;
-  const safetensors::File f = safetensors::File::read(path);
+/// The checkpoint at `path`, read and verified (format and checksum).
+inline safetensors::File verified_checkpoint(const std::string& path) {
+  safetensors::File f = safetensors::File::read(path);
   const auto& meta = f.metadata();
   auto fmt = meta.find("format");
   if (fmt == meta.end() || fmt->second != checkpoint_format)
@@ -131,6 +131,47 @@ void read_checkpoint(const std::string& path, Model& model, Optimizer& optimizer
   auto sum = meta.find("checksum");
   if (sum == meta.end() || sum->second != checkpoint_checksum(f))
     throw io_error(path + ": checksum mismatch: the checkpoint is corrupted");
+  return f;
+}
+
+/// The loop's values stored in a checkpoint's metadata.
+inline TrainingState state_of(const safetensors::File& f) {
+  TrainingState state;
+  const std::string prefix = state_prefix;
+  for (const auto& [key, value] : f.metadata())
+    if (key.compare(0, prefix.size(), prefix) == 0) state.values[key.substr(prefix.size())] = value;
+  return state;
+}
+
+/// Runs read(file) on `path`, or on previous_checkpoint(path) when that fails with io_error.
+template <class Read>
+CheckpointLoad with_fallback(const std::string& path, Read&& read) {
+  std::string first_error;
+  try {
+    read(path);
+    return {path, ""};
+  } catch (const io_error& e) {
+    first_error = e.what();
+  }
+  const std::string prev = previous_checkpoint(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(prev, ec))
+    throw io_error(first_error + " (and there is no previous checkpoint " + prev + ")");
+  try {
+    read(prev);
+  } catch (const io_error& e) {
+    throw io_error(first_error + "; the previous checkpoint is unusable too: " + e.what());
+  }
+  return {prev, first_error + "; resuming from the previous checkpoint " + prev};
+}
+
+/// Reads one checkpoint file into the model, the optimizer and `state`, checking everything
+/// before changing anything.
+template <class Model, class Optimizer, class Extra>
+void read_checkpoint(const std::string& path, Model& model, Optimizer& optimizer, TrainingState& state, Extra& extra) {
+  using S = typename Model::Scalar;
+  const safetensors::File f = verified_checkpoint(path);
+  const auto& meta = f.metadata();
   const std::string scalar = std::is_same<S, float>::value ? "float" : "double";
   if (!meta.count("scalar") || meta.at("scalar") != scalar)
     throw io_error(path + ": the checkpoint's numbers are not " + scalar + ", the model's");
@@ -148,10 +189,7 @@ void read_checkpoint(const std::string& path, Model& model, Optimizer& optimizer
     if (info.shape.size() != 2) throw io_error(path + ": optimizer buffer " + std::to_string(k) + " is not a matrix");
     buffers.push_back(read_matrix<S>(f, "optimizer." + std::to_string(k), info.shape[0], info.shape[1]));
   }
-  TrainingState loaded;
-  const std::string prefix = state_prefix;
-  for (const auto& [key, value] : meta)
-    if (key.compare(0, prefix.size(), prefix) == 0) loaded.values[key.substr(prefix.size())] = value;
+  TrainingState loaded = state_of(f);
   long steps = 0;
   try {
     TrainingState counts;
@@ -169,9 +207,6 @@ void read_checkpoint(const std::string& path, Model& model, Optimizer& optimizer
 }
 
 }  // namespace detail
-
-/// The previous checkpoint kept beside `path`.
-inline std::string previous_checkpoint(const std::string& path) { return path + ".prev"; }
 
 /// Writes model, optimizer and state to `path` atomically, after moving the checkpoint that
 /// was there to previous_checkpoint(path): a crash at any moment leaves a complete one.
@@ -215,23 +250,17 @@ void save_checkpoint(const std::string& path, Model& model, Optimizer& optimizer
 template <class Model, class Optimizer, class Extra = NoParams<typename Model::Scalar>>
 CheckpointLoad load_checkpoint(const std::string& path, Model& model, Optimizer& optimizer, TrainingState& state,
                                Extra&& extra = Extra()) {
-  std::string first_error;
-  try {
-    detail::read_checkpoint(path, model, optimizer, state, extra);
-    return {path, ""};
-  } catch (const io_error& e) {
-    first_error = e.what();
-  }
-  const std::string prev = previous_checkpoint(path);
-  std::error_code ec;
-  if (!std::filesystem::exists(prev, ec))
-    throw io_error(first_error + " (and there is no previous checkpoint " + prev + ")");
-  try {
-    detail::read_checkpoint(prev, model, optimizer, state, extra);
-  } catch (const io_error& e) {
-    throw io_error(first_error + "; the previous checkpoint is unusable too: " + e.what());
-  }
-  return {prev, first_error + "; resuming from the previous checkpoint " + prev};
+  return detail::with_fallback(
+      path, [&](const std::string& file) { detail::read_checkpoint(file, model, optimizer, state, extra); });
+}
+
+/// Only the loop's values of the checkpoint load_checkpoint(path, ...) would read (with the
+/// same fallback): for loops whose models depend on how far the run got.
+inline TrainingState peek_checkpoint(const std::string& path) {
+  TrainingState state;
+  detail::with_fallback(path,
+                        [&](const std::string& file) { state = detail::state_of(detail::verified_checkpoint(file)); });
+  return state;
 }
 
 }  // namespace recur

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,11 +36,15 @@ class RecursiveNet {
   VecX<S> grad_bias;
   Composition<S> composition;
   Dense<S> classifier;  // [C x d]
+  /// Optional leaf features besides the word: a leaf's vector is its word's plus its tag's
+  /// (e.g. part of speech). Absent unless the net is built with tag_vocabulary > 0.
+  std::optional<Embedding<S>> tags;  // [d x T]
 
   /// The nodes of a forest, flattened: node j of the forest has children left[j], right[j]
   /// (forest indices, -1 at leaves) or the word id[j].
   struct Forest {
     std::vector<Index> left, right, id;
+    std::vector<Index> tag;     // per node, the leaf's tag id (empty when the net has no tags)
     std::vector<Index> labels;  // per node, -1 where unlabelled
     std::vector<Index> roots;   // forest index of each tree's root
     Index size() const { return static_cast<Index>(id.size()); }
@@ -61,7 +66,7 @@ class RecursiveNet {
     const MatX<S>& output() const { return classifier.y; }  // logits [C x N]
   };
 
-  RecursiveNet(Index vocabulary, Index dim, Index classes, Rng& rng = global_rng())
+  RecursiveNet(Index vocabulary, Index dim, Index classes, Rng& rng = global_rng(), Index tag_vocabulary = 0)
       : embedding(vocabulary, dim, rng), classifier(dim, classes, rng) {
     weight.resize(dim, 2 * dim);
     init::xavier_uniform(weight, rng);
@@ -74,6 +79,11 @@ class RecursiveNet {
     composition.resize(dim, rng);
     for (Index j = 0; j < embedding.weight.cols(); ++j)
       for (Index i = 0; i < dim; ++i) embedding.weight(i, j) = static_cast<S>(rng.uniform(-0.1, 0.1));
+    if (tag_vocabulary > 0) {
+      tags.emplace(tag_vocabulary, dim, rng);
+      for (Index j = 0; j < tag_vocabulary; ++j)
+        for (Index i = 0; i < dim; ++i) tags->weight(i, j) = static_cast<S>(rng.uniform(-0.1, 0.1));
+    }
   }
 
   Index dim() const { return weight.rows(); }
@@ -82,12 +92,16 @@ class RecursiveNet {
 
   std::string describe() const {
     return "RecursiveNet(" + Composition<S>::name() + ", vocabulary=" + std::to_string(vocabulary()) +
-           ", dim=" + std::to_string(dim()) + ", classes=" + std::to_string(classes()) + ")";
+           ", dim=" + std::to_string(dim()) + ", classes=" + std::to_string(classes()) +
+           (tags ? ", tags=" + std::to_string(tags->vocabulary()) : "") + ")";
   }
 
-  /// Flattens trees (with their leaves' word ids) into a forest; labels from the trees.
-  static Forest flatten(const std::vector<const Tree*>& trees, const std::vector<std::vector<Index>>& ids) {
+  /// Flattens trees (with their leaves' word ids, and tag ids if the net has tags) into a
+  /// forest; labels from the trees.
+  static Forest flatten(const std::vector<const Tree*>& trees, const std::vector<std::vector<Index>>& ids,
+                        const std::vector<std::vector<Index>>* tag_ids = nullptr) {
     if (trees.size() != ids.size()) throw shape_error("RecursiveNet: one id list per tree is needed");
+    if (tag_ids && tag_ids->size() != ids.size()) throw shape_error("RecursiveNet: one tag list per tree is needed");
     Forest f;
     for (std::size_t k = 0; k < trees.size(); ++k) {
       const Tree& t = *trees[k];
@@ -99,6 +113,12 @@ class RecursiveNet {
         f.left.push_back(n.leaf() ? -1 : n.left + offset);
         f.right.push_back(n.leaf() ? -1 : n.right + offset);
         f.id.push_back(n.leaf() ? ids[k][static_cast<std::size_t>(n.word)] : -1);
+        if (tag_ids) {
+          const auto& tk = (*tag_ids)[k];
+          if (tk.size() != ids[k].size())
+            throw shape_error("RecursiveNet: tree " + std::to_string(k) + " needs one tag per word");
+          f.tag.push_back(n.leaf() ? tk[static_cast<std::size_t>(n.word)] : -1);
+        }
         f.labels.push_back(n.label);
       }
       if (!t.nodes.empty()) f.roots.push_back(f.size() - 1);
@@ -123,6 +143,13 @@ class RecursiveNet {
           throw value_error("RecursiveNet: word id " + std::to_string(id) + " at node " + std::to_string(j) +
                             " is outside the vocabulary of " + std::to_string(vocabulary()));
         tr.x.col(j) = embedding.weight.col(id);
+        if (tags) {
+          const Index tag = f.tag.empty() ? -1 : f.tag[u];
+          if (tag < 0 || tag >= tags->vocabulary())
+            throw value_error("RecursiveNet: tag id " + std::to_string(tag) + " at node " + std::to_string(j) +
+                              " is outside the tag vocabulary of " + std::to_string(tags->vocabulary()));
+          tr.x.col(j) += tags->weight.col(tag);
+        }
         continue;
       }
       if (f.left[u] >= j || f.right[u] >= j || f.right[u] < 0)
@@ -185,8 +212,10 @@ class RecursiveNet {
     grad_bias += dz_all.rowwise().sum();
     composition.accumulate(c_all, dz_all);
     for (Index j = 0; j < N; ++j)
-      if (f.left[static_cast<std::size_t>(j)] < 0)
+      if (f.left[static_cast<std::size_t>(j)] < 0) {
         embedding.grad_weight.col(f.id[static_cast<std::size_t>(j)]) += dx.col(j);
+        if (tags) tags->grad_weight.col(f.tag[static_cast<std::size_t>(j)]) += dx.col(j);
+      }
   }
 
   /// Mean cross-entropy over the labelled nodes of the forest, with its backward pass.
@@ -210,7 +239,7 @@ class RecursiveNet {
     return out;
   }
 
-  /// embedding.weight, compose.weight, compose.bias, compose.tensor (RNTN), classifier.*
+  /// embedding.weight, compose.weight, compose.bias, compose.tensor (RNTN), classifier.*, tags.weight
   template <class F>
   void for_each_param(F&& f, const std::string& prefix = "") {
     embedding.for_each_param(f, prefix + "embedding.");
@@ -220,6 +249,7 @@ class RecursiveNet {
     f(b);
     composition.for_each_param(f, prefix + "compose.");
     classifier.for_each_param(f, prefix + "classifier.");
+    if (tags) tags->for_each_param(f, prefix + "tags.");
   }
 };
 
