@@ -32,9 +32,11 @@ namespace {
 
 using recur::Index;
 using recur::tree::Constituent;
+using recur::tree::ParseExample;
+using recur::tree::ParseOptions;
+using recur::tree::ParseSentence;
 using recur::tree::Tree;
 using recur::tree::Vocabulary;
-using Parser = recur::tree::ChartParser<float, recur::tree::PlainComposition>;
 
 struct Data {
   std::vector<Constituent> train, dev, test;
@@ -81,8 +83,8 @@ struct Lexicon {
   std::vector<std::string> labels;
   std::map<std::string, std::string> usual_tag;  ///< each training word's most frequent tag
 
-  Parser::Sentence sentence(const std::vector<std::string>& w, const std::vector<std::string>& t) const {
-    Parser::Sentence s;
+  ParseSentence sentence(const std::vector<std::string>& w, const std::vector<std::string>& t) const {
+    ParseSentence s;
     s.words = w;
     s.tags = t;
     for (const auto& x : w) s.ids.push_back(words.id(x));
@@ -157,7 +159,7 @@ Lexicon build_lexicon(const std::vector<Constituent>& train, Index min_count) {
 }
 
 struct Prepared {
-  std::vector<Parser::Example> examples;
+  std::vector<ParseExample> examples;
   std::size_t skipped_long = 0;
 };
 
@@ -166,7 +168,7 @@ Prepared prepare(const std::vector<Constituent>& trees, const Lexicon& lex, Inde
   std::map<std::string, Index> label_id;
   for (std::size_t k = 0; k < lex.labels.size(); ++k) label_id[lex.labels[k]] = static_cast<Index>(k);
   for (const auto& c : trees) {
-    Parser::Example e;
+    ParseExample e;
     std::vector<std::string> w, t;
     recur::tree::leaves(c, w, t);
     if (static_cast<Index>(w.size()) > max_length) {
@@ -191,8 +193,9 @@ struct Evaluation {
   std::size_t greedy = 0;  ///< sentences over --max-length, decoded greedily
 };
 
+template <class Parser>
 Evaluation evaluate(const Parser& parser, const std::vector<Constituent>& trees, const Lexicon& lex,
-                    const Parser::DecodeOptions& o, Index max_length, int threads, const std::string& baseline_label) {
+                    const ParseOptions& o, Index max_length, int threads, const std::string& baseline_label) {
   Evaluation ev;
   ev.predicted.resize(trees.size());
   std::vector<char> greedy(trees.size(), 0);
@@ -222,13 +225,15 @@ void print_row(const char* name, const recur::tree::BracketScore& s) {
               s.unlabeled.f1(), s.labeled.precision(), s.labeled.recall(), s.labeled.f1());
 }
 
+template <template <class> class Composition>
 int train(const recur::cli::Args& args) {
+  using Parser = recur::tree::ChartParser<float, Composition>;
   const Data d = load_data(args);
   const Lexicon lex = build_lexicon(d.train, args.integer("min-count", 1));
   const Index dim = args.integer("dim", 1, 300), epochs = args.integer("epochs", 0),
               batch = args.integer("batch", 1, 100000), max_length = args.integer("max-length", 2, 1000);
   const int threads = static_cast<int>(args.integer("threads", 1, 64));
-  Parser::DecodeOptions decode;
+  ParseOptions decode;
   decode.beam = args.integer("beam", 1, 1000);
   decode.exact_up_to = args.integer("exact-up-to", 0, 12);
   decode.kappa = args.number("kappa");
@@ -282,7 +287,7 @@ int train(const recur::cli::Args& args) {
       return recur::cli::EpochPosition{at_epoch, next, generator, loss, batches, best_f1, best_epoch}.state();
     };
     for (std::size_t b = continuing ? resumed.next : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
-      std::vector<const Parser::Example*> part;
+      std::vector<const ParseExample*> part;
       for (std::size_t k = b; k < std::min(order.size(), b + static_cast<std::size_t>(batch)); ++k)
         part.push_back(&train.examples[order[k]]);
       loss += parser.train_step(part, decode, label_weight, threads);
@@ -347,18 +352,23 @@ int train(const recur::cli::Args& args) {
                  {"parse.tags", join(lex.tags.words())},
                  {"parse.labels", join(lex.labels)},
                  {"parse.lexicon", join(lexicon)},
-                 {"parse.dim", std::to_string(dim)}});
+                 {"parse.dim", std::to_string(dim)},
+                 {"parse.composition", Composition<float>::name()}});
     std::printf("wrote %s\n", args.str("save").c_str());
   }
   return 0;
 }
+
+template <template <class> class Composition>
+int predict_with(const recur::cli::Args& args, const recur::safetensors::File& file, const Lexicon& lex, Index dim);
 
 int predict(const recur::cli::Args& args) {
   if (!args.has("model")) args.fail("predict needs --model FILE");
   if (!args.has("TEXT")) args.fail("predict needs a sentence");
   const auto file = recur::safetensors::File::read(args.str("model"));
   const auto& meta = file.metadata();
-  for (const char* key : {"parse.words", "parse.tags", "parse.labels", "parse.lexicon", "parse.dim"})
+  for (const char* key :
+       {"parse.words", "parse.tags", "parse.labels", "parse.lexicon", "parse.dim", "parse.composition"})
     if (!meta.count(key)) throw recur::io_error(args.str("model") + ": not a recur-parse model (no " + key + ")");
   Lexicon lex;
   lex.words = Vocabulary::from_words(split_lines(meta.at("parse.words")), false);
@@ -371,8 +381,16 @@ int predict(const recur::cli::Args& args) {
   char* end = nullptr;
   const long dim = std::strtol(meta.at("parse.dim").c_str(), &end, 10);
   if (*end != '\0' || dim < 1 || dim > 300) throw recur::io_error(args.str("model") + ": bad parse.dim");
+  const std::string composition = meta.at("parse.composition");
+  if (composition == "rntn") return predict_with<recur::tree::TensorComposition>(args, file, lex, dim);
+  if (composition == "rnn") return predict_with<recur::tree::PlainComposition>(args, file, lex, dim);
+  throw recur::io_error(args.str("model") + ": unknown parse.composition '" + composition + "'");
+}
+
+template <template <class> class Composition>
+int predict_with(const recur::cli::Args& args, const recur::safetensors::File& file, const Lexicon& lex, Index dim) {
   recur::Rng rng(1);
-  Parser parser(lex.words.size(), lex.tags.size(), dim, lex.labels, rng);
+  recur::tree::ChartParser<float, Composition> parser(lex.words.size(), lex.tags.size(), dim, lex.labels, rng);
   recur::load(parser, file);
 
   std::vector<std::string> words, tags;
@@ -391,7 +409,7 @@ int predict(const recur::cli::Args& args) {
   if (words.empty()) throw recur::value_error("the sentence has no words");
   const auto s = lex.sentence(words, tags);
   const Index max_length = args.integer("max-length", 2, 1000);
-  Parser::DecodeOptions o;
+  ParseOptions o;
   o.beam = args.integer("beam", 1, 1000);
   o.exact_up_to = args.integer("exact-up-to", 0, 12);
   if (s.size() > max_length)
@@ -410,6 +428,7 @@ int main(int argc, char** argv) {
   args.positional("TEXT", "for predict: a sentence (tokens may be word/TAG)");
   args.option("data", "DIR", "the Penn Treebank sample (wsj_0001.mrg ...); default: a generated treebank", "");
   args.option("model", "FILE", "predict: the saved model", "");
+  args.option("composition", "rnn|rntn", "train: the composition (plain recursive net or tensor layer)", "rnn");
   args.option("dim", "D", "phrase vector size", "25");
   args.option("epochs", "N", "training epochs (the best on dev is kept)", "8");
   args.option("batch", "N", "sentences per minibatch", "16");
@@ -430,7 +449,12 @@ int main(int argc, char** argv) {
   args.parse(argc, argv);
   return recur::cli::guarded("recur-parse", [&]() -> int {
     const std::string command = args.str("COMMAND").empty() ? "train" : args.str("COMMAND");
-    if (command == "train") return train(args);
+    if (command == "train") {
+      const std::string composition = args.str("composition");
+      if (composition == "rntn") return train<recur::tree::TensorComposition>(args);
+      if (composition != "rnn") args.fail("--composition must be rnn or rntn, got '" + composition + "'");
+      return train<recur::tree::PlainComposition>(args);
+    }
     if (command == "predict") return predict(args);
     args.fail("unknown command '" + command + "' (train or predict)");
   });

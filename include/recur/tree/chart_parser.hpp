@@ -42,6 +42,28 @@ inline std::vector<std::pair<Index, Index>> inner_spans(const Tree& t) {
   return out;
 }
 
+/// A sentence to parse: words and tags as text (for the tree) and as ids (for the net).
+struct ParseSentence {
+  std::vector<std::string> words, tags;
+  std::vector<Index> ids, tag_ids;
+  Index size() const { return static_cast<Index>(ids.size()); }
+};
+
+struct ParseOptions {
+  Index beam = 4;         ///< subtrees kept per span when not exact
+  Index exact_up_to = 0;  ///< sentences up to this length keep every subtree (exact argmax)
+  double kappa = 0;       ///< loss augmentation: added per span not in `gold`
+  const std::set<std::pair<Index, Index>>* gold = nullptr;
+};
+
+/// One training example: the sentence, its binarized gold tree, label ids and spans.
+struct ParseExample {
+  ParseSentence sentence;
+  Tree gold;
+  std::vector<Index> gold_labels;  ///< per node: phrase label id, -1 at leaves
+  std::set<std::pair<Index, Index>> gold_spans;
+};
+
 template <class S, template <class> class Composition = PlainComposition>
 class ChartParser {
  public:
@@ -53,19 +75,9 @@ class ChartParser {
   Net net;
   std::vector<std::string> labels;
 
-  /// A sentence to parse: words and tags as text (for the tree) and as ids (for the net).
-  struct Sentence {
-    std::vector<std::string> words, tags;
-    std::vector<Index> ids, tag_ids;
-    Index size() const { return static_cast<Index>(ids.size()); }
-  };
-
-  struct DecodeOptions {
-    Index beam = 4;         ///< subtrees kept per span when not exact
-    Index exact_up_to = 0;  ///< sentences up to this length keep every subtree (exact argmax)
-    double kappa = 0;       ///< loss augmentation: added per span not in `gold`
-    const std::set<Span>* gold = nullptr;
-  };
+  using Sentence = ParseSentence;
+  using DecodeOptions = ParseOptions;
+  using Example = ParseExample;
 
   struct Result {
     Tree tree;     ///< labelled; leaves carry the tags
@@ -259,14 +271,6 @@ class ChartParser {
     if (backward) net.backward(tr, dlogits);
     return hinge_sum * static_cast<double>(share) + label_weight * static_cast<double>(ce.value);
   }
-
-  /// One training example: the sentence, its binarized gold tree, label ids and spans.
-  struct Example {
-    Sentence sentence;
-    Tree gold;
-    std::vector<Index> gold_labels;
-    std::set<Span> gold_spans;
-  };
 
   /// Loss-augmented decoding of every example (on `threads` threads: the decodes only read
   /// the net, and the results do not depend on the thread count), then pair_loss with its
