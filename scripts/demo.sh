@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 cmake -S . -B build "${RELEASE_FLAGS[@]}" >/dev/null
 cmake --build build -j "$JOBS" --target recur-adding recur-forecast recur-sentiment
-mkdir -p out/forecast out/sentiment
+mkdir -p out/forecast out/sentiment out/parse
 echo "== recur-adding: an LSTM learns the adding problem"
 ./build/examples/recur-adding "$@"
 echo
@@ -28,3 +28,11 @@ echo
 echo "== recur-sentiment predict: every phrase of a sentence"
 ./build/examples/recur-sentiment predict --model out/sentiment/generated.safetensors \
   "the plot is not very good but the acting is brilliant"
+echo
+echo "== recur-parse: a recursive-network parser on a generated treebank, against right-branching"
+./build/examples/recur-parse train --save out/parse/generated.safetensors \
+  --predictions out/parse/test-predictions.txt "$@"
+echo
+echo "== recur-parse predict: 'with' attaches to the verb for an instrument, to the noun otherwise"
+./build/examples/recur-parse predict --model out/parse/generated.safetensors "the farmer opened the door with a key ."
+./build/examples/recur-parse predict --model out/parse/generated.safetensors "the farmer saw the sailor with a hat ."
