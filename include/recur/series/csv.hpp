@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "recur/core/error.hpp"
+#include "recur/io/input_file.hpp"
 
 namespace recur::series {
 
@@ -260,14 +261,7 @@ inline Series parse_csv(const std::string& text, const std::string& origin, cons
 
 /// Reads a CSV file; see parse_csv.
 inline Series read_csv(const std::string& path, const CsvOptions& options = {}) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path + ": no such file (or not a regular file)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error(path + ": cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw io_error(path + ": read error");
-  return parse_csv(text.str(), path, options);
+  return parse_csv(io::read_input(path), path, options);
 }
 
 }  // namespace recur::series

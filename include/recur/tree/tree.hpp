@@ -14,6 +14,7 @@
 
 #include "recur/core/error.hpp"
 #include "recur/core/types.hpp"
+#include "recur/io/input_file.hpp"
 
 namespace recur::tree {
 
@@ -273,10 +274,7 @@ inline TreeFile read_stream(std::istream& in, const std::string& origin, const R
 
 /// read_stream over the file at `path`.
 inline TreeFile read_file(const std::string& path, const ReadOptions& options = {}, bool skip_bad = false) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path + ": no such file (or not a regular file)");
-  std::ifstream in(path);
-  if (!in) throw io_error(path + ": cannot open the file");
+  std::ifstream in = io::open_input(path);
   return read_stream(in, path, options, skip_bad);
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "recur/core/error.hpp"
+#include "recur/io/input_file.hpp"
 #include "recur/tree/tree.hpp"
 
 namespace recur::tree {
@@ -116,13 +117,7 @@ inline std::vector<Constituent> parse_treebank(const std::string& text, const st
 
 /// Reads a .mrg file.
 inline std::vector<Constituent> read_treebank(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path + ": no such file (or not a regular file)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error(path + ": cannot open the file");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw io_error(path + ": read error");
-  return parse_treebank(text, path);
+  return parse_treebank(io::read_input(path), path);
 }
 
 /// The Penn Treebank's phrase labels and part-of-speech tags (Bies et al. 1995, Santorini 1990).

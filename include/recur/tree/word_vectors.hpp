@@ -15,6 +15,7 @@
 
 #include "recur/core/error.hpp"
 #include "recur/core/types.hpp"
+#include "recur/io/input_file.hpp"
 #include "recur/tree/vocabulary.hpp"
 
 namespace recur::tree {
@@ -78,10 +79,7 @@ Index load_word_vectors(std::istream& in, const std::string& origin, const Vocab
 /// load_word_vectors over the file at `path`.
 template <class S>
 Index load_word_vectors(const std::string& path, const Vocabulary& vocab, MatX<S>& embedding) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path + ": no such file (or not a regular file)");
-  std::ifstream in(path);
-  if (!in) throw io_error(path + ": cannot open the file");
+  std::ifstream in = io::open_input(path);
   return load_word_vectors(in, path, vocab, embedding);
 }
 
