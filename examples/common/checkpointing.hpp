@@ -7,7 +7,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli.hpp"
 #include "recur/train/checkpoint.hpp"
@@ -15,8 +18,9 @@
 namespace recur::cli {
 
 /// Where an epoch-and-minibatch training loop stands, as its checkpoints record it besides the
-/// parameters. The generator is kept as it was before the epoch's shuffle, so a resumed run
-/// draws the same order again and continues at example `next`.
+/// parameters. The example order and the generator are kept as they were before the epoch's
+/// shuffle (each epoch shuffles the previous epoch's order), so a resumed run draws the same
+/// order again and continues at example `next`.
 struct EpochPosition {
   long epoch = 1;        ///< the epoch to run or continue
   std::size_t next = 0;  ///< its first example not yet trained on (0: the epoch starts afresh)
@@ -25,6 +29,7 @@ struct EpochPosition {
   long batches = 0;      ///< and its minibatches
   double best = -1;      ///< the best validation score so far
   long best_epoch = 0;
+  std::vector<std::size_t> order;  ///< the examples' order before the epoch's shuffle
 
   bool continues(long e) const { return e == epoch && next > 0; }
 
@@ -37,14 +42,40 @@ struct EpochPosition {
     s.set("batches", batches);
     s.set("best", best);
     s.set("best_epoch", best_epoch);
+    std::string text;
+    for (std::size_t i = 0; i < order.size(); ++i) text += (i ? "," : "") + std::to_string(order[i]);
+    s.set("order", text);
     return s;
   }
   static EpochPosition of(const TrainingState& s) {
     const long next = s.integer("next");
     if (next < 0) throw io_error("checkpoint: a negative position");
-    return {s.integer("epoch"),     static_cast<std::size_t>(next), s.text("rng_at_epoch_start"),
-            s.real("loss"),         s.integer("batches"),           s.real("best"),
-            s.integer("best_epoch")};
+    EpochPosition p{s.integer("epoch"),           static_cast<std::size_t>(next),
+                    s.text("rng_at_epoch_start"), s.real("loss"),
+                    s.integer("batches"),         s.real("best"),
+                    s.integer("best_epoch"),      {}};
+    std::istringstream in(s.text("order"));
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      char* end = nullptr;
+      const unsigned long k = std::strtoul(item.c_str(), &end, 10);
+      if (item.empty() || *end != '\0') throw io_error("checkpoint: the example order is malformed");
+      p.order.push_back(static_cast<std::size_t>(k));
+    }
+    return p;
+  }
+
+  /// The saved order, checked to be a permutation of the loop's `n` examples.
+  std::vector<std::size_t> order_of(std::size_t n) const {
+    std::vector<bool> seen(n, false);
+    bool ok = order.size() == n;
+    for (std::size_t k : order) {
+      ok = ok && k < n && !seen[k];
+      if (ok) seen[k] = true;
+    }
+    if (!ok)
+      throw io_error("checkpoint: the example order is not a permutation of the " + std::to_string(n) + " examples");
+    return order;
   }
 };
 

@@ -274,17 +274,21 @@ int train(const recur::cli::Args& args) {
     checkpoints.resume(parser, opt, state, best);
     resumed = recur::cli::EpochPosition::of(state);
     rng.restore(resumed.rng);
+    order = resumed.order_of(order.size());
     best_f1 = resumed.best;
     best_epoch = resumed.best_epoch;
   }
   for (Index epoch = resumed.epoch; epoch <= epochs; ++epoch) {
     const bool continuing = resumed.continues(epoch);
     const std::string rng_at_epoch_start = rng.state();
+    const std::vector<std::size_t> order_at_epoch_start = order;  // each epoch shuffles the last one's order
     std::shuffle(order.begin(), order.end(), rng.engine());
     double loss = continuing ? resumed.loss : 0;
     long batches = continuing ? resumed.batches : 0;
-    auto state_at = [&](Index at_epoch, std::size_t next, const std::string& generator) {
-      return recur::cli::EpochPosition{at_epoch, next, generator, loss, batches, best_f1, best_epoch}.state();
+    auto state_at = [&](Index at_epoch, std::size_t next, const std::string& generator,
+                        const std::vector<std::size_t>& order_then) {
+      return recur::cli::EpochPosition{at_epoch, next, generator, loss, batches, best_f1, best_epoch, order_then}
+          .state();
     };
     for (std::size_t b = continuing ? resumed.next : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
       std::vector<const ParseExample*> part;
@@ -298,7 +302,8 @@ int train(const recur::cli::Args& args) {
       const std::size_t next = b + static_cast<std::size_t>(batch);
       if (next < order.size())  // the epoch's last minibatch is followed by the end-of-epoch checkpoint
         checkpoints.maybe_save(
-            opt.steps(), parser, opt, [&] { return state_at(epoch, next, rng_at_epoch_start); }, best);
+            opt.steps(), parser, opt, [&] { return state_at(epoch, next, rng_at_epoch_start, order_at_epoch_start); },
+            best);
     }
     const Evaluation dev = evaluate(parser, d.dev, lex, decode, max_length, threads, common);
     const double f1 = dev.model.unlabeled.f1();
@@ -316,7 +321,7 @@ int train(const recur::cli::Args& args) {
       std::fflush(stdout);
     }
     checkpoints.maybe_save(
-        opt.steps(), parser, opt, [&] { return state_at(epoch + 1, 0, rng.state()); }, best, /*force=*/true);
+        opt.steps(), parser, opt, [&] { return state_at(epoch + 1, 0, rng.state(), order); }, best, /*force=*/true);
   }
   const Evaluation test = evaluate(best, d.test, lex, decode, max_length, threads, common);
   if (test.greedy)

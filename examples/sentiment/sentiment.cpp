@@ -150,6 +150,7 @@ int train(const recur::cli::Args& args) {
     checkpoints.resume(net, opt, state, best);
     resumed = recur::cli::EpochPosition::of(state);
     rng.restore(resumed.rng);
+    order = resumed.order_of(order.size());
     best_dev = resumed.best;
     best_epoch = resumed.best_epoch;
   }
@@ -159,11 +160,14 @@ int train(const recur::cli::Args& args) {
     if (reset > 0 && epoch > 1 && (epoch - 1) % reset == 0 && !continuing)  // as CoreNLP's RNTN: a fresh step size
       for (auto& accumulated : opt.state()) accumulated.setZero();
     const std::string rng_at_epoch_start = rng.state();
+    const std::vector<std::size_t> order_at_epoch_start = order;  // each epoch shuffles the last one's order
     std::shuffle(order.begin(), order.end(), rng.engine());
     double loss_sum = continuing ? resumed.loss : 0;
     long batches = continuing ? resumed.batches : 0;
-    auto state_at = [&](Index at_epoch, std::size_t next, const std::string& generator) {
-      return recur::cli::EpochPosition{at_epoch, next, generator, loss_sum, batches, best_dev, best_epoch}.state();
+    auto state_at = [&](Index at_epoch, std::size_t next, const std::string& generator,
+                        const std::vector<std::size_t>& order_then) {
+      return recur::cli::EpochPosition{at_epoch, next, generator, loss_sum, batches, best_dev, best_epoch, order_then}
+          .state();
     };
     for (std::size_t b = continuing ? resumed.next : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
       std::vector<const Tree*> part;
@@ -181,7 +185,8 @@ int train(const recur::cli::Args& args) {
       const std::size_t next = b + static_cast<std::size_t>(batch);
       if (next < order.size())  // the epoch's last minibatch is followed by the end-of-epoch checkpoint
         checkpoints.maybe_save(
-            opt.steps(), net, opt, [&] { return state_at(epoch, next, rng_at_epoch_start); }, best);
+            opt.steps(), net, opt, [&] { return state_at(epoch, next, rng_at_epoch_start, order_at_epoch_start); },
+            best);
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     const auto dev = sentiment::evaluate(net, d.dev, vocab);
@@ -201,7 +206,7 @@ int train(const recur::cli::Args& args) {
       std::fflush(stdout);
     }
     checkpoints.maybe_save(
-        opt.steps(), net, opt, [&] { return state_at(epoch + 1, 0, rng.state()); }, best, /*force=*/true);
+        opt.steps(), net, opt, [&] { return state_at(epoch + 1, 0, rng.state(), order); }, best, /*force=*/true);
   }
   if (epochs == 0) best = net;
   std::vector<std::vector<int>> predicted;
