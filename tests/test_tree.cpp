@@ -194,7 +194,7 @@ TEST_CASE("the recursive net refuses ids outside its vocabulary and trees not in
 }
 
 TEST_CASE("word vectors load from a text file, and bad lines name line and column", "[tree][vectors]") {
-  const Vocabulary v = Vocabulary::build({parse("(2 (2 good) (2 film))")});
+  const Vocabulary v = Vocabulary::build(std::vector<Tree>{parse("(2 (2 good) (2 film))")});
   MatX<double> e = MatX<double>::Zero(2, v.size());
   const std::string path = "vectors_test.txt";
   {

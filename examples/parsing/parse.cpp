@@ -26,11 +26,14 @@
 
 #include "../common/checkpointing.hpp"
 #include "../common/cli.hpp"
+#include "../common/lines.hpp"
 #include "generated_grammar.hpp"
 
 namespace {
 
 using recur::Index;
+using recur::cli::join_lines;
+using recur::cli::split_lines;
 using recur::tree::Constituent;
 using recur::tree::ParseExample;
 using recur::tree::ParseOptions;
@@ -109,20 +112,6 @@ struct Lexicon {
     return "NN";
   }
 };
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += s + "\n";
-  return out;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
-}
 
 Lexicon build_lexicon(const std::vector<Constituent>& train, Index min_count) {
   Lexicon lex;
@@ -353,10 +342,10 @@ int train(const recur::cli::Args& args) {
     std::vector<std::string> lexicon;
     for (const auto& [word, tag] : lex.usual_tag) lexicon.push_back(word + " " + tag);
     recur::save(best, args.str("save"),
-                {{"parse.words", join(lex.words.words())},
-                 {"parse.tags", join(lex.tags.words())},
-                 {"parse.labels", join(lex.labels)},
-                 {"parse.lexicon", join(lexicon)},
+                {{"parse.words", join_lines(lex.words.words())},
+                 {"parse.tags", join_lines(lex.tags.words())},
+                 {"parse.labels", join_lines(lex.labels)},
+                 {"parse.lexicon", join_lines(lexicon)},
                  {"parse.dim", std::to_string(dim)},
                  {"parse.composition", Composition<float>::name()}});
     std::printf("wrote %s\n", args.str("save").c_str());

@@ -5,6 +5,7 @@
 // Without --data it trains on a treebank generated from a small grammar with negation,
 // intensifiers and contrast, and compares with a bag-of-words baseline.
 #include <recur/io/model_file.hpp>
+#include <recur/text/tokenizer.hpp>
 #include <recur/train/optimizer.hpp>
 #include <recur/train/regularization.hpp>
 #include <recur/tree/recursive_net.hpp>
@@ -235,38 +236,6 @@ int train(const recur::cli::Args& args) {
   return 0;
 }
 
-/// Splits a sentence the way the treebank is tokenized: punctuation apart, "n't" and "'s" split
-/// off, brackets escaped.
-std::vector<std::string> tokenize(const std::string& text) {
-  std::vector<std::string> out;
-  std::string word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    for (const char* clitic : {"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"}) {
-      const std::string c = clitic;
-      if (word.size() > c.size() && word.compare(word.size() - c.size(), c.size(), c) == 0) {
-        out.push_back(word.substr(0, word.size() - c.size()));
-        word = c;
-        break;
-      }
-    }
-    out.push_back(word);
-    word.clear();
-  };
-  for (char ch : text) {
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-      flush();
-    } else if (std::string(".,!?;:()\"").find(ch) != std::string::npos) {
-      flush();
-      out.push_back(recur::tree::escape(std::string(1, ch)));
-    } else {
-      word += ch;
-    }
-  }
-  flush();
-  return out;
-}
-
 /// A right-branching tree over the words: (w1 (w2 (... wn))).
 Tree right_branching(const std::vector<std::string>& words) {
   if (words.empty()) throw recur::value_error("the sentence has no words");
@@ -351,7 +320,7 @@ int predict(const recur::cli::Args& args) {
       t = recur::tree::parse(text, o, "the tree");
     }
   } else {
-    t = right_branching(tokenize(text));
+    t = right_branching(recur::text::tokenize(text));
   }
   const std::string composition = get("composition");
   if (composition == "rntn") return predict_with<recur::tree::TensorComposition>(file, vocab, dim, t);

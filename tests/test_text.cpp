@@ -1,0 +1,174 @@
+// Text: the tokenizer, spelling features, the vocabulary, packing sentences into batches, and
+// the sequence tagger (finite differences, and learning a label that depends on the next word,
+// which only the backward direction can see).
+#include <recur/text/sequence_tagger.hpp>
+#include <recur/text/tokenizer.hpp>
+#include <recur/text/vocabulary.hpp>
+#include <recur/text/word_features.hpp>
+
+#include "error_of.hpp"
+#include "helpers.hpp"
+
+using namespace recur;
+using namespace recur::text;
+using test::error_of;
+using Words = std::vector<std::string>;
+
+TEST_CASE("the tokenizer splits like the Penn Treebank", "[text][tokenizer]") {
+  CHECK(tokenize("Don't stop, Mr. Smith (really).") ==
+        Words{"Do", "n't", "stop", ",", "Mr.", "Smith", "-LRB-", "really", "-RRB-", "."});
+  CHECK(tokenize("It costs $3.50, or 1,000 yen; the U.S. pays 5%!") ==
+        Words{"It", "costs", "$", "3.50", ",", "or", "1,000", "yen", ";", "the", "U.S.", "pays", "5", "%", "!"});
+  CHECK(tokenize("it's what they'll say: I'm IN") ==
+        Words{"it", "'s", "what", "they", "'ll", "say", ":", "I", "'m", "IN"});
+  CHECK(tokenize("CAN'T") == Words{"CA", "N'T"});
+  CHECK(tokenize("  \t\n ").empty());
+  TokenizeOptions raw;
+  raw.split_clitics = false;
+  raw.escape_brackets = false;
+  CHECK(tokenize("don't (x)", raw) == Words{"don't", "(", "x", ")"});
+  TokenizeOptions quotes;
+  quotes.ptb_quotes = true;
+  CHECK(tokenize("he said \"no\" twice", quotes) == Words{"he", "said", "``", "no", "''", "twice"});
+  CHECK(tokenize("he said \"no\"") == Words{"he", "said", "\"", "no", "\""});
+}
+
+TEST_CASE("suffixes and word shapes describe unseen words", "[text][features]") {
+  CHECK(suffix("Walking", 3) == "ing");
+  CHECK(suffix("is", 3) == "^is");
+  CHECK(suffix("this", 2) == "is");
+  CHECK(word_shape("McDonald") == "XxXx");
+  CHECK(word_shape("1,000") == "d,d");
+  CHECK(word_shape("U.S.") == "X.X.");
+  CHECK(word_shape("-LRB-") == "-X-");
+  CHECK(word_shape("well-known") == "x-x");
+  CHECK(word_shape("a1b2c3d4e5") == "xdxdxdxd");  // at most 8
+}
+
+TEST_CASE("a vocabulary from word lists keeps frequent words and maps the rest to unknown", "[text][vocabulary]") {
+  const std::vector<Words> sentences{{"The", "cat", "sat"}, {"the", "dog", "sat"}};
+  const Vocabulary v = Vocabulary::build(sentences, 2, /*lowercase=*/true);
+  CHECK(v.words() == Words{"<unk>", "the", "sat"});
+  CHECK(v.id("THE") == 1);
+  CHECK(v.id("cat") == Vocabulary::unknown);
+  CHECK(v.ids(Words{"Sat", "on", "the"}) == std::vector<Index>{2, 0, 1});
+  const Vocabulary exact = Vocabulary::build(sentences);
+  CHECK(exact.size() == 6);
+  CHECK(exact.id("The") != exact.id("the"));
+  CHECK(Vocabulary::from_words(v.words(), true).id("Sat") == 2);
+  CHECK(error_of([] { Vocabulary::from_words({"a", "b"}, false); }) == "Vocabulary: the first word must be <unk>");
+  CHECK(error_of([] { Vocabulary::from_words({"<unk>", "b", "b"}, false); }) == "Vocabulary: 'b' appears twice");
+}
+
+TEST_CASE("sentences are packed step-major with padding, labels with -1", "[text][batch]") {
+  const TokenFeatures a{{1, 2, 3}, {4, 5, 6}}, b{{7}, {8}};
+  const TokenBatch t = pack({&a, &b}, 2);
+  CHECK(t.steps == 3);
+  CHECK(t.batch.lengths() == std::vector<Index>{3, 1});
+  CHECK(t.ids[0] == std::vector<Index>{1, 7, 2, 0, 3, 0});
+  CHECK(t.ids[1] == std::vector<Index>{4, 8, 5, 0, 6, 0});
+  const std::vector<Index> la{0, 1, 2}, lb{3};
+  CHECK(pack_labels({&la, &lb}, 3) == std::vector<Index>{0, 3, 1, -1, 2, -1});
+  const TokenFeatures ragged{{1, 2}, {3}}, empty{{}, {}};
+  CHECK(error_of([&] { pack({&a, &ragged}, 2); }) == "pack: sentence 1: feature 1 has 1 tokens, feature 0 has 2");
+  CHECK(error_of([&] { pack({&empty}, 2); }) == "pack: sentence 0 is empty");
+  CHECK(error_of([&] { pack({&a}, 3); }) == "pack: sentence 0 has 2 features per token, the model takes 3");
+  CHECK(error_of([&] { pack_labels({&la}, 2); }) == "pack_labels: sentence 0 has 3 labels for 2 steps");
+}
+
+namespace {
+
+TaggerOptions small_tagger(Index labels) {
+  TaggerOptions o;
+  o.feature_vocabularies = {5, 3};
+  o.feature_dims = {3, 2};
+  o.hidden = 4;
+  o.labels = labels;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("the sequence tagger's gradients match finite differences", "[text][tagger][gradient]") {
+  Rng rng(3);
+  SequenceTagger<LSTM<double>> tagger(small_tagger(3), rng);
+  const TokenFeatures a{{1, 4, 2, 0}, {2, 1, 1, 0}}, b{{3, 3}, {0, 2}};
+  const TokenBatch tokens = pack({&a, &b}, 2);
+  const std::vector<Index> la{0, 2, 1, 1}, lb{2, 0};
+  const auto labels = pack_labels({&la, &lb}, tokens.steps);
+  auto loss = [&](SequenceTagger<LSTM<double>>& m) {
+    SequenceTagger<LSTM<double>>::Trace tr;
+    return softmax_cross_entropy(m.forward(tokens, tr), labels).value;
+  };
+  auto loss_and_backward = [&](SequenceTagger<LSTM<double>>& m) {
+    SequenceTagger<LSTM<double>>::Trace tr;
+    const auto l = softmax_cross_entropy(m.forward(tokens, tr), labels);
+    m.backward(tr, l.grad);
+    return l.value;
+  };
+  test::require_gradients(check_gradients(tagger, loss, loss_and_backward), 1e-6);
+  // The table rows of ids not in the batch get no gradient.
+  zero_grad(tagger);
+  loss_and_backward(tagger);
+  CHECK(tagger.embedding().table(1).grad_weight.col(0).norm() > 0);
+  CHECK(tagger.embedding().table(0).grad_weight.col(4).norm() > 0);
+  SequenceTagger<LSTM<double>>::Trace tr;
+  CHECK(error_of([&] {
+          const TokenFeatures bad{{1, 9}, {0, 0}};
+          tagger.forward(pack({&bad}, 2), tr);
+        }) == "Embedding: token id 9 at position 1 is outside the vocabulary [0, 5)");
+}
+
+TEST_CASE("a bidirectional tagger learns a label that depends on the next word", "[text][tagger][train]") {
+  // Label of token t = the word at t + 1 (2 after the last word): invisible to a left-to-right
+  // net, which can do no better than guessing, easy for the backward direction.
+  auto accuracy_after_training = [](bool bidirectional) {
+    Rng rng(5), data(6);
+    TaggerOptions o;
+    o.feature_vocabularies = {2};
+    o.feature_dims = {4};
+    o.hidden = 8;
+    o.labels = 3;
+    o.stack.bidirectional = bidirectional;
+    SequenceTagger<GRU<float>> tagger(o, rng);
+    Adam<float> opt(0.02f);
+    auto sample = [&](TokenFeatures& f, std::vector<Index>& l) {
+      const Index n = 3 + static_cast<Index>(data.below(4));
+      f.assign(1, {});
+      for (Index t = 0; t < n; ++t) f[0].push_back(static_cast<Index>(data.below(2)));
+      l.clear();
+      for (Index t = 0; t < n; ++t) l.push_back(t + 1 < n ? f[0][static_cast<std::size_t>(t + 1)] : 2);
+    };
+    SequenceTagger<GRU<float>>::Trace tr;
+    for (int step = 0; step < 150; ++step) {
+      std::vector<TokenFeatures> f(8);
+      std::vector<std::vector<Index>> l(8);
+      std::vector<const TokenFeatures*> fp;
+      std::vector<const std::vector<Index>*> lp;
+      for (std::size_t k = 0; k < 8; ++k) {
+        sample(f[k], l[k]);
+        fp.push_back(&f[k]);
+        lp.push_back(&l[k]);
+      }
+      const auto tokens = pack(fp, 1);
+      const auto loss = softmax_cross_entropy(tagger.forward(tokens, tr), pack_labels(lp, tokens.steps));
+      tagger.backward(tr, loss.grad);
+      opt.step(tagger);
+    }
+    long right = 0, total = 0;
+    for (int k = 0; k < 200; ++k) {
+      TokenFeatures f;
+      std::vector<Index> l;
+      sample(f, l);
+      const auto predicted = tagger.predict(f);
+      REQUIRE(predicted.size() == l.size());
+      for (std::size_t t = 0; t < l.size(); ++t) right += predicted[t] == l[t];
+      total += static_cast<long>(l.size());
+    }
+    return static_cast<double>(right) / static_cast<double>(total);
+  };
+  const double both = accuracy_after_training(true), forward_only = accuracy_after_training(false);
+  INFO("bidirectional " << both << ", forward only " << forward_only);
+  CHECK(both > 0.98);
+  CHECK(forward_only < 0.75);  // the last label (2) is learnable, the others are coin flips
+}
