@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 source scripts/env.sh
 cmake -S . -B build "${RELEASE_FLAGS[@]}" >/dev/null
-cmake --build build -j "$JOBS" --target recur-adding recur-forecast recur-sentiment
-mkdir -p out/forecast out/sentiment out/parse
+cmake --build build -j "$JOBS" --target recur-adding recur-forecast recur-sentiment recur-parse recur-tag recur-gradients
+mkdir -p out/forecast out/sentiment out/parse out/tag out/gradients
 echo "== recur-adding: an LSTM learns the adding problem"
 ./build/examples/recur-adding "$@"
 echo
@@ -36,3 +36,13 @@ echo
 echo "== recur-parse predict: 'with' attaches to the verb for an instrument, to the noun otherwise"
 ./build/examples/recur-parse predict --model out/parse/generated.safetensors "the farmer opened the door with a key ."
 ./build/examples/recur-parse predict --model out/parse/generated.safetensors "the farmer saw the sailor with a hat ."
+echo
+echo "== recur-tag: a bidirectional LSTM tagger on generated sentences (ambiguous and made-up words)"
+./build/examples/recur-tag train --save out/tag/generated.safetensors "$@"
+echo
+echo "== recur-tag predict: the same spelling, different tags"
+./build/examples/recur-tag predict --model out/tag/generated.safetensors "the old man can saw the new saws fast ."
+echo
+echo "== recur-gradients: how far back the gradient reaches, per cell (short run: lengths 10, 50, 100)"
+./build/examples/recur-gradients --lengths 10,50,100 --repeats 1 --csv out/gradients/gradients.csv \
+  --svg out/gradients/gradients.svg "$@"

@@ -99,6 +99,7 @@ class LinePlot {
     // Legend.
     double ly = top + 10;
     for (const auto& l : lines_) {
+      if (l.name.empty()) continue;  // a line without a name stays out of the legend
       const double lx = W - right + 14;
       if (l.upper.empty())
         s += fmt("<line x1=\"%g\" x2=\"%g\" y1=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"%s/>\n", lx, lx + 22,
