@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 source scripts/env.sh
 cmake -S . -B build "${RELEASE_FLAGS[@]}" >/dev/null
-cmake --build build -j "$JOBS" --target recur-adding recur-forecast recur-sentiment recur-parse recur-tag recur-gradients
+cmake --build build -j "$JOBS" --target recur-adding recur-forecast recur-sentiment recur-parse recur-tag recur-gradients recur-caption
 mkdir -p out/forecast out/sentiment out/parse out/tag out/gradients
 echo "== recur-adding: an LSTM learns the adding problem"
 ./build/examples/recur-adding "$@"
@@ -42,6 +42,9 @@ echo "== recur-tag: a bidirectional LSTM tagger on generated sentences (ambiguou
 echo
 echo "== recur-tag predict: the same spelling, different tags"
 ./build/examples/recur-tag predict --model out/tag/generated.safetensors "the old man can saw the new saws fast ."
+echo
+echo "== recur-caption: digit images in, their names out one character at a time (generated images)"
+./build/examples/recur-caption "$@"
 echo
 echo "== recur-gradients: how far back the gradient reaches, per cell (short run: lengths 10, 50, 100)"
 ./build/examples/recur-gradients --lengths 10,50,100 --repeats 1 --csv out/gradients/gradients.csv \

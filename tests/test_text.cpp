@@ -1,6 +1,8 @@
 // Text: the tokenizer, spelling features, the vocabulary, packing sentences into batches, and
 // the sequence tagger (finite differences, and learning a label that depends on the next word,
 // which only the backward direction can see).
+#include <recur/text/beam_search.hpp>
+#include <recur/text/conditioned_decoder.hpp>
 #include <recur/text/sequence_tagger.hpp>
 #include <recur/text/tokenizer.hpp>
 #include <recur/text/vocabulary.hpp>
@@ -171,4 +173,193 @@ TEST_CASE("a bidirectional tagger learns a label that depends on the next word",
   INFO("bidirectional " << both << ", forward only " << forward_only);
   CHECK(both > 0.98);
   CHECK(forward_only < 0.75);  // the last label (2) is learnable, the others are coin flips
+}
+
+namespace {
+
+/// A toy decoder for beam search: the next token's log-probability depends on the position and
+/// the last token, through a fixed random table.
+struct TableDecoder {
+  Index V, L;
+  std::vector<MatX<double>> table;  // [position][V x V]: column = last token
+  std::vector<Index> positions;
+  TableDecoder(Index vocabulary, Index max_length, Rng& rng) : V(vocabulary), L(max_length) {
+    for (Index t = 0; t <= max_length; ++t) {
+      MatX<double> logits = test::random(V, V, rng, 2.0);
+      table.push_back(logits);
+      for (Index j = 0; j < V; ++j) {
+        const double z = std::log(logits.col(j).array().exp().sum());
+        table.back().col(j).array() -= z;
+      }
+    }
+  }
+  MatX<double> advance(const std::vector<Index>& parents, const std::vector<Index>& tokens) {
+    std::vector<Index> next;
+    for (Index p : parents) next.push_back(positions.empty() ? 0 : positions.at(static_cast<std::size_t>(p)) + 1);
+    positions = next;
+    MatX<double> out(V, static_cast<Index>(tokens.size()));
+    for (std::size_t k = 0; k < tokens.size(); ++k)
+      out.col(static_cast<Index>(k)) = table[static_cast<std::size_t>(positions[k])].col(tokens[k]);
+    return out;
+  }
+  double score(const std::vector<Index>& tokens, bool finished, Index start, Index end) const {
+    double s = 0;
+    Index last = start;
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+      s += table[t](tokens[t], last);
+      last = tokens[t];
+    }
+    if (finished) s += table[tokens.size()](end, last);
+    return s;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("beam search equals exhaustive search when wide enough, and greedy at width 1", "[text][beam]") {
+  Rng rng(8);
+  const Index V = 4, L = 4;  // tokens 0 (start) .. 3; 1 is the end token
+  BeamOptions o;
+  o.start = 0;
+  o.end = 1;
+  o.max_length = L;
+  for (int trial = 0; trial < 5; ++trial) {
+    TableDecoder toy(V, L, rng);
+    // Every sequence of non-end tokens up to L - 1 followed by the end, or L tokens cut.
+    std::vector<std::pair<double, std::vector<Index>>> all;
+    std::vector<std::vector<Index>> prefixes{{}};
+    for (Index len = 0; len <= L; ++len) {
+      std::vector<std::vector<Index>> longer;
+      for (const auto& p : prefixes) {
+        if (len < L) all.push_back({toy.score(p, true, o.start, o.end), p});
+        if (len == L) all.push_back({toy.score(p, false, o.start, o.end), p});
+        for (Index v = 0; v < V; ++v)
+          if (v != o.end) {
+            auto q = p;
+            q.push_back(v);
+            longer.push_back(q);
+          }
+      }
+      prefixes = longer;
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    o.width = 81;  // 3^4 live prefixes at most
+    TableDecoder wide = toy;
+    const auto best = beam_search(wide, o);
+    REQUIRE(best.size() == 81);
+    for (std::size_t k = 0; k < 5; ++k) {
+      CHECK(best[k].tokens == all[k].second);
+      CHECK(best[k].log_prob == Approx(all[k].first).epsilon(1e-12));
+    }
+    // Greedy: the most probable token at every step.
+    std::vector<Index> greedy;
+    Index last = o.start;
+    for (Index t = 0; t < L; ++t) {
+      Index v = 0;
+      toy.table[static_cast<std::size_t>(t)].col(last).maxCoeff(&v);
+      if (v == o.end) break;
+      greedy.push_back(v);
+      last = v;
+    }
+    o.width = 1;
+    TableDecoder narrow = toy;
+    CHECK(beam_search(narrow, o).front().tokens == greedy);
+  }
+  TableDecoder toy(V, L, rng);
+  o.width = 0;
+  CHECK(error_of([&] { beam_search(toy, o); }) == "beam_search: width must be >= 1, got 0");
+  CHECK(edit_distance(std::string("seven"), std::string("siete")) == 3);
+  CHECK(edit_distance(std::string(""), std::string("two")) == 3);
+  CHECK(edit_distance(std::string("nine"), std::string("nine")) == 0);
+}
+
+namespace {
+
+template <class Cell>
+void check_decoder(Conditioning feed, Index layers) {
+  Rng rng(9);
+  DecoderOptions o;
+  o.vocabulary = 5;
+  o.embedding = 3;
+  o.hidden = 4;
+  o.condition = 2;
+  o.layers = layers;
+  o.feed = feed;
+  ConditionedDecoder<Cell> decoder(o, rng);
+  const MatX<double> conditions = test::random(2, 2, rng);
+  // Caption 0: tokens 0 3 2 (inputs), caption 1: 0 4 (padded with 0).
+  const std::vector<Index> inputs{0, 0, 3, 4, 2, 0}, targets{3, 4, 2, 1, 1, -1};
+  const Batch batch(std::vector<Index>{3, 2});
+  using Trace = typename ConditionedDecoder<Cell>::Trace;
+  auto loss = [&](ConditionedDecoder<Cell>& m) {
+    Trace tr;
+    return softmax_cross_entropy(m.forward(conditions, inputs, batch, tr), targets).value;
+  };
+  auto loss_and_backward = [&](ConditionedDecoder<Cell>& m) {
+    Trace tr;
+    const auto l = softmax_cross_entropy(m.forward(conditions, inputs, batch, tr), targets);
+    m.backward(tr, l.grad);
+    return l.value;
+  };
+  test::require_gradients(check_gradients(decoder, loss, loss_and_backward), 1e-6);
+
+  // Decoding step by step gives the teacher-forced log-probabilities of caption 0.
+  Trace tr;
+  const MatX<double> logits = decoder.forward(conditions, inputs, batch, tr);
+  typename ConditionedDecoder<Cell>::Session session(decoder, conditions.col(0));
+  const std::vector<Index> caption{0, 3, 2};
+  for (std::size_t t = 0; t < caption.size(); ++t) {
+    const MatX<double> step = session.advance({0}, {caption[t]});
+    const MatX<double> expected = logits.col(static_cast<Index>(t) * 2).array() -
+                                  std::log(logits.col(static_cast<Index>(t) * 2).array().exp().sum());
+    CHECK(test::max_diff(step, expected) < 1e-12);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the conditioned decoder's gradients match finite differences, and decoding matches training",
+          "[text][decoder][gradient]") {
+  check_decoder<GRU<double>>(Conditioning::every_step, 1);
+  check_decoder<GRU<double>>(Conditioning::initial_state, 2);
+  check_decoder<LSTM<double>>(Conditioning::every_step, 2);
+  check_decoder<LSTM<double>>(Conditioning::initial_state, 1);
+}
+
+TEST_CASE("a conditioned decoder learns one caption per condition", "[text][decoder][train]") {
+  // Three one-hot conditions, captions over tokens 2..4 (0 start, 1 end).
+  const std::vector<std::vector<Index>> captions{{2, 3}, {3, 2, 2}, {4}};
+  for (auto feed : {Conditioning::every_step, Conditioning::initial_state}) {
+    Rng rng(10);
+    DecoderOptions o;
+    o.vocabulary = 5;
+    o.embedding = 4;
+    o.hidden = 12;
+    o.condition = 3;
+    o.feed = feed;
+    ConditionedDecoder<GRU<float>> decoder(o, rng);
+    Adam<float> opt(0.03f);
+    const MatX<float> conditions = MatX<float>::Identity(3, 3);
+    TokenFeatures in0{{0, 2, 3}}, in1{{0, 3, 2, 2}}, in2{{0, 4}};
+    const std::vector<Index> t0{2, 3, 1}, t1{3, 2, 2, 1}, t2{4, 1};
+    const TokenBatch tokens = pack({&in0, &in1, &in2}, 1);
+    const auto targets = pack_labels({&t0, &t1, &t2}, tokens.steps);
+    ConditionedDecoder<GRU<float>>::Trace tr;
+    for (int step = 0; step < 150; ++step) {
+      const auto l = softmax_cross_entropy(decoder.forward(conditions, tokens.ids[0], tokens.batch, tr), targets);
+      decoder.backward(tr, l.grad);
+      opt.step(decoder);
+    }
+    BeamOptions beam;
+    beam.start = 0;
+    beam.end = 1;
+    beam.max_length = 6;
+    for (Index k = 0; k < 3; ++k)
+      for (Index width : {1, 3}) {
+        beam.width = width;
+        const auto best = decoder.decode(conditions.col(k), beam).front();
+        CHECK(best.finished);
+        CHECK(best.tokens == captions[static_cast<std::size_t>(k)]);
+      }
+  }
 }
