@@ -3,6 +3,7 @@
 // which only the backward direction can see).
 #include <recur/text/beam_search.hpp>
 #include <recur/text/conditioned_decoder.hpp>
+#include <recur/text/sequence_classifier.hpp>
 #include <recur/text/sequence_tagger.hpp>
 #include <recur/text/tokenizer.hpp>
 #include <recur/text/vocabulary.hpp>
@@ -362,4 +363,126 @@ TEST_CASE("a conditioned decoder learns one caption per condition", "[text][deco
         CHECK(best.tokens == captions[static_cast<std::size_t>(k)]);
       }
   }
+}
+
+namespace {
+
+template <class Cell>
+void check_classifier(Pooling pooling, bool bidirectional, Index layers, Index classes) {
+  Rng rng(11);
+  ClassifierOptions o;
+  o.feature_vocabularies = {6};
+  o.feature_dims = {3};
+  o.hidden = 4;
+  o.stack = StackOptions{layers, bidirectional, Merge::concat};
+  o.pooling = pooling;
+  o.classes = classes;
+  SequenceClassifier<Cell> model(o, rng);
+  const TokenFeatures a{{1, 5, 2, 3}}, b{{4, 0}};
+  const TokenBatch tokens = pack({&a, &b}, 1);
+  const std::vector<Index> labels{classes ? 2 : 1, 0};
+  MatX<double> target(1, 2);
+  target << 0.5, -1;
+  auto value = [&](SequenceClassifier<Cell>& m, bool back) {
+    typename SequenceClassifier<Cell>::Trace tr;
+    const auto& y = m.forward(tokens, tr);
+    const auto l = classes ? softmax_cross_entropy(y, labels) : mse(y, target);
+    if (back) m.backward(tr, l.grad);
+    return l.value;
+  };
+  INFO("pooling " << (pooling == Pooling::mean ? "mean" : "final") << ", bidirectional " << bidirectional << ", layers "
+                  << layers << ", classes " << classes);
+  test::require_gradients(check_gradients(
+                              model, [&](auto& m) { return value(m, false); }, [&](auto& m) { return value(m, true); }),
+                          1e-6);
+  // A sentence alone gives what it gives in a batch (padding changes nothing).
+  typename SequenceClassifier<Cell>::Trace tr;
+  const MatX<double> batch = model.forward(tokens, tr);
+  CHECK(test::max_diff(model.predict(b), batch.col(1)) < 1e-12);
+  if (!classes) CHECK(batch.cwiseAbs().maxCoeff() < 1.0);  // tanh head
+}
+
+}  // namespace
+
+TEST_CASE("the sequence classifier's gradients match finite differences", "[text][classifier][gradient]") {
+  check_classifier<LSTM<double>>(Pooling::final_state, true, 2, 0);
+  check_classifier<GRU<double>>(Pooling::final_state, false, 1, 5);
+  check_classifier<Elman<double>>(Pooling::mean, true, 1, 3);
+  check_classifier<LSTM<double>>(Pooling::mean, false, 2, 0);
+}
+
+TEST_CASE("UTF-8 text is told from other bytes", "[text][utf8]") {
+  CHECK(is_utf8("plain ascii"));
+  CHECK(is_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));  // é, €, an emoji
+  CHECK_FALSE(is_utf8("caf\xe9"));                              // Latin-1
+  CHECK_FALSE(is_utf8("\xc3"));                                 // cut short
+  CHECK_FALSE(is_utf8("\xc0\xaf"));                             // overlong
+  CHECK_FALSE(is_utf8("\xed\xa0\x80"));                         // a surrogate
+  CHECK_FALSE(is_utf8("\xf4\x90\x80\x80"));                     // past U+10FFFF
+  CHECK_FALSE(is_utf8("\x80"));                                 // a stray continuation byte
+}
+
+TEST_CASE("dropout drops a fraction p while training and nothing at inference", "[text][dropout]") {
+  Dropout<double> drop(0.25);
+  Rng rng(12);
+  const MatX<double> x = MatX<double>::Constant(40, 50, 2.0);
+  Dropout<double>::Trace tr;
+  const MatX<double> y = drop.forward(x, tr, &rng);
+  const double dropped = static_cast<double>((y.array() == 0).count()) / static_cast<double>(y.size());
+  CHECK(dropped == Approx(0.25).margin(0.03));
+  CHECK(((y.array() == 0) || ((y.array() - 2.0 / 0.75).abs() < 1e-12)).all());  // kept: scaled by 1 / (1 - p)
+  const MatX<double> dx = drop.backward(tr, MatX<double>::Ones(40, 50));
+  CHECK(((dx.array() == 0) == (y.array() == 0)).all());
+  CHECK(test::max_diff(drop.forward(x, tr, nullptr), x) == 0);
+  CHECK(test::max_diff(drop.backward(tr, x), x) == 0);
+  CHECK(error_of([] { Dropout<double>(1.0); }) == "Dropout: p must be in [0, 1), got 1.000000");
+}
+
+TEST_CASE("a tagger and a classifier with dropout pass gradient checks under a fixed mask",
+          "[text][dropout][gradient]") {
+  Rng init(13);
+  TaggerOptions o = small_tagger(3);
+  o.dropout = 0.3;
+  SequenceTagger<GRU<double>> tagger(o, init);
+  const TokenFeatures a{{1, 4, 2}, {2, 1, 1}};
+  const TokenBatch tokens = pack({&a}, 2);
+  const std::vector<Index> labels{0, 2, 1};
+  auto value = [&](SequenceTagger<GRU<double>>& m, bool back) {
+    Rng masks(14);  // the same masks at every call
+    SequenceTagger<GRU<double>>::Trace tr;
+    const auto l = softmax_cross_entropy(m.forward(tokens, tr, &masks), labels);
+    if (back) m.backward(tr, l.grad);
+    return l.value;
+  };
+  test::require_gradients(
+      check_gradients(
+          tagger, [&](auto& m) { return value(m, false); }, [&](auto& m) { return value(m, true); }),
+      1e-6);
+  // Inference ignores dropout: the same scores on every call.
+  SequenceTagger<GRU<double>>::Trace t1, t2;
+  CHECK(test::max_diff(tagger.forward(tokens, t1), tagger.forward(tokens, t2)) == 0);
+  Rng r1(1), r2(2);
+  CHECK(test::max_diff(tagger.forward(tokens, t1, &r1), tagger.forward(tokens, t2, &r2)) > 1e-6);
+
+  ClassifierOptions c;
+  c.feature_vocabularies = {6};
+  c.feature_dims = {3};
+  c.hidden = 4;
+  c.pooling = Pooling::mean;
+  c.dropout = 0.4;
+  SequenceClassifier<LSTM<double>> classifier(c, init);
+  const TokenFeatures s{{1, 5, 2}};
+  const TokenBatch one = pack({&s}, 1);
+  const MatX<double> target = MatX<double>::Constant(1, 1, 0.7);
+  auto score = [&](SequenceClassifier<LSTM<double>>& m, bool back) {
+    Rng masks(15);
+    SequenceClassifier<LSTM<double>>::Trace tr;
+    const auto l = mse(m.forward(one, tr, &masks), target);
+    if (back) m.backward(tr, l.grad);
+    return l.value;
+  };
+  test::require_gradients(
+      check_gradients(
+          classifier, [&](auto& m) { return score(m, false); }, [&](auto& m) { return score(m, true); }),
+      1e-6);
 }

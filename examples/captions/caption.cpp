@@ -115,6 +115,7 @@ MatX<float> conditions_of(const std::vector<const Image*>& images) {
 
 struct Scores {
   long exact = 0, images = 0, edits = 0, characters = 0;
+  long other_digit = 0;  ///< wrong captions that are another digit's name (not misspelt)
   double accuracy() const { return 100.0 * static_cast<double>(exact) / static_cast<double>(std::max(1L, images)); }
   double cer() const { return 100.0 * static_cast<double>(edits) / static_cast<double>(std::max(1L, characters)); }
 };
@@ -132,6 +133,8 @@ Scores evaluate(const Decoder& decoder, const std::vector<Image>& test, const Al
     const auto best = decoder.decode(c.col(0), o).front();
     const std::string said = alphabet.text(best.tokens), gold = alphabet.names[static_cast<std::size_t>(im.label)];
     s.exact += said == gold;
+    s.other_digit +=
+        said != gold && std::find(alphabet.names.begin(), alphabet.names.end(), said) != alphabet.names.end();
     ++s.images;
     s.edits += recur::text::edit_distance(said, gold);
     s.characters += static_cast<long>(gold.size());
@@ -263,6 +266,9 @@ int run(const recur::cli::Args& args) {
   for (const auto& r : rows)
     std::printf("  %-24s %6.1f%% %5.1f%%   %6.1f%% %5.1f%%   %.1f s\n", r.name.c_str(), r.greedy.accuracy(),
                 r.greedy.cer(), r.beam.accuracy(), r.beam.cer(), r.seconds);
+  for (const auto& r : rows)
+    std::printf("  %s: %ld of %ld greedy errors name another digit (the rest are misspelt)\n", r.name.c_str(),
+                r.greedy.other_digit, r.greedy.images - r.greedy.exact);
   const long show_count = args.integer("show", 0, 1000);
   for (long k = 0; k < std::min<long>(show_count, static_cast<long>(test.size())); ++k) {
     std::printf("\n");

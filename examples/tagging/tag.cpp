@@ -234,12 +234,13 @@ std::vector<std::vector<std::string>> most_frequent_tag(const std::vector<Senten
   return out;
 }
 
-recur::text::TaggerOptions tagger_options(const Lexicon& lex, Index word_dim, Index hidden) {
+recur::text::TaggerOptions tagger_options(const Lexicon& lex, Index word_dim, Index hidden, double dropout) {
   recur::text::TaggerOptions o;
   o.feature_vocabularies = lex.vocabulary_sizes();
   o.feature_dims = {word_dim, 8, 16, 16, 8};  // word, suffix 1/2/3, shape
   o.hidden = hidden;
   o.labels = lex.tags.size();
+  o.dropout = dropout;
   return o;
 }
 
@@ -256,7 +257,9 @@ int train(const recur::cli::Args& args) {
   if (!(clip > 0)) args.fail("--clip must be positive");
   const auto seed = static_cast<std::uint64_t>(args.integer("seed"));
   recur::Rng rng(seed);
-  Tagger tagger(tagger_options(lex, word_dim, hidden), rng);
+  const double dropout = args.number("dropout");
+  if (!(dropout >= 0 && dropout < 1)) args.fail("--dropout must be in [0, 1)");
+  Tagger tagger(tagger_options(lex, word_dim, hidden, dropout), rng);
   recur::Adam<float> opt(static_cast<float>(args.number("lr")));
 
   long tokens = 0;
@@ -267,8 +270,8 @@ int train(const recur::cli::Args& args) {
                 dev.size(), test.size(), static_cast<long>(lex.words.size()), static_cast<long>(lex.tags.size()));
     std::printf("model: %s, %ld parameters\n", tagger.describe().c_str(),
                 static_cast<long>(recur::param_count(tagger)));
-    std::printf("training: Adam lr %g, batch %ld, clip %g, word dropout %g for words seen once\n", args.number("lr"),
-                static_cast<long>(batch), clip, word_dropout);
+    std::printf("training: Adam lr %g, batch %ld, clip %g, dropout %g, word dropout %g for words seen once\n",
+                args.number("lr"), static_cast<long>(batch), clip, dropout, word_dropout);
     std::fflush(stdout);
   }
 
@@ -306,8 +309,8 @@ int train(const recur::cli::Args& args) {
     Tagger::Trace tr;
     for (std::size_t b = continuing ? resumed.next : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
       // Words seen once become unknown with probability --word-dropout, so that the unknown
-      // word's vector learns to stand for new words. Drawn from the batch's own generator, so
-      // a resumed run draws the same.
+      // word's vector learns to stand for new words. Drawn (with the dropout masks) from the
+      // batch's own generator, so a resumed run draws the same.
       recur::Rng dropout_rng(seed * 1000003u + static_cast<std::uint64_t>(epoch) * 7919u + b);
       std::vector<TokenFeatures> features;
       std::vector<const std::vector<Index>*> labels;
@@ -321,7 +324,7 @@ int train(const recur::cli::Args& args) {
       std::vector<const TokenFeatures*> part;
       for (const auto& f : features) part.push_back(&f);
       const auto tokens_batch = recur::text::pack(part, Lexicon::features);
-      const auto& scores = tagger.forward(tokens_batch, tr);
+      const auto& scores = tagger.forward(tokens_batch, tr, &dropout_rng);
       const auto l = recur::softmax_cross_entropy(scores, recur::text::pack_labels(labels, tokens_batch.steps));
       tagger.backward(tr, l.grad);
       recur::clip_global_norm(tagger, clip);
@@ -415,7 +418,7 @@ int predict(const recur::cli::Args& args) {
     return static_cast<Index>(v);
   };
   recur::Rng rng(1);
-  Tagger tagger(tagger_options(lex, size("tag.word_dim"), size("tag.hidden")), rng);
+  Tagger tagger(tagger_options(lex, size("tag.word_dim"), size("tag.hidden"), 0), rng);
   recur::load(tagger, file);
 
   recur::text::TokenizeOptions o;
@@ -443,6 +446,7 @@ int main(int argc, char** argv) {
   args.option("clip", "X", "clip the gradient's global norm to X", "5");
   args.option("word-dim", "D", "word vector size (suffix and shape vectors: 8 + 16 + 16 + 8)", "64");
   args.option("hidden", "H", "LSTM size per direction", "64");
+  args.option("dropout", "P", "dropout on the word features and the LSTM outputs while training", "0.3");
   args.option("word-dropout", "P", "words seen once in training are unknown with probability P", "0.3");
   args.option("predictions", "FILE", "write the test sentences as word/TAG, one per line", "");
   args.option("save", "FILE", "save the best model (safetensors, with its vocabularies)", "");

@@ -15,6 +15,7 @@
 #include "recur/cell/lstm.hpp"
 
 #include "recur/layer/dense.hpp"
+#include "recur/layer/dropout.hpp"
 #include "recur/layer/embedding.hpp"
 #include "recur/layer/pooling.hpp"
 #include "recur/layer/recurrent.hpp"

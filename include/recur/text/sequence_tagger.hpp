@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "recur/layer/dense.hpp"
+#include "recur/layer/dropout.hpp"
 #include "recur/layer/stack.hpp"
 #include "recur/text/token_embedding.hpp"
 
@@ -19,6 +20,7 @@ struct TaggerOptions {
   Index hidden = 64;                        ///< per direction
   StackOptions stack{1, true, Merge::concat};
   Index labels = 2;
+  double dropout = 0;  ///< on the embeddings and on the recurrent outputs, while training
 };
 
 template <class Cell>
@@ -29,7 +31,9 @@ class SequenceTagger {
 
   struct Trace {
     typename TokenEmbedding<S>::Trace embedding;
+    typename Dropout<S>::Trace dropped_embedding;
     typename Stack<Cell>::Trace rnn;
+    typename Dropout<S>::Trace dropped_rnn;
     typename Dense<S>::Trace head;
     const MatX<S>& output() const { return head.y; }  // [labels x T*B]
   };
@@ -37,27 +41,30 @@ class SequenceTagger {
   explicit SequenceTagger(const TaggerOptions& o, Rng& rng = global_rng())
       : embedding_(o.feature_vocabularies, o.feature_dims, rng),
         rnn_(embedding_.output_size(), o.hidden, o.stack, rng),
-        head_(rnn_.output_size(), o.labels, rng) {}
+        head_(rnn_.output_size(), o.labels, rng),
+        dropout_(o.dropout) {}
 
   Index labels() const { return head_.output_size(); }
   std::size_t features() const { return embedding_.features(); }
   TokenEmbedding<S>& embedding() { return embedding_; }
   std::string describe() const {
-    return "SequenceTagger(" + embedding_.describe() + ", " + rnn_.describe() + ", " + head_.describe() + ")";
+    return "SequenceTagger(" + embedding_.describe() + ", " + rnn_.describe() + ", " + head_.describe() +
+           (dropout_.p() > 0 ? ", " + dropout_.describe() : "") + ")";
   }
 
-  /// Label scores at every step: [labels x T*B] (padding columns are meaningless).
-  const MatX<S>& forward(const TokenBatch& tokens, Trace& tr) const {
+  /// Label scores at every step: [labels x T*B] (padding columns are meaningless). `training`:
+  /// the generator for dropout while training; null for inference.
+  const MatX<S>& forward(const TokenBatch& tokens, Trace& tr, Rng* training = nullptr) const {
     const auto& x = embedding_.forward(tokens, tr.embedding);  // [E x T*B]
-    const auto& h = rnn_.forward(x, tokens.batch, tr.rnn);     // [D*H x T*B]
-    return head_.forward(h, tokens.batch, tr.head);
+    const auto& h = rnn_.forward(dropout_.forward(x, tr.dropped_embedding, training), tokens.batch, tr.rnn);
+    return head_.forward(dropout_.forward(h, tr.dropped_rnn, training), tokens.batch, tr.head);  // [labels x T*B]
   }
 
   /// dscores [labels x T*B] -> gradients of every parameter (accumulated).
   template <class DY>
   void backward(Trace& tr, const Eigen::MatrixBase<DY>& dscores) {
-    const MatX<S> dh = head_.backward(tr.head, dscores);
-    const MatX<S> dx = rnn_.backward(tr.rnn, dh);
+    const MatX<S> dh = dropout_.backward(tr.dropped_rnn, head_.backward(tr.head, dscores));
+    const MatX<S> dx = dropout_.backward(tr.dropped_embedding, rnn_.backward(tr.rnn, dh));
     embedding_.backward(tr.embedding, dx);
   }
 
@@ -96,6 +103,7 @@ class SequenceTagger {
   TokenEmbedding<S> embedding_;
   Stack<Cell> rnn_;
   Dense<S> head_;
+  Dropout<S> dropout_;
 };
 
 }  // namespace recur::text

@@ -1,0 +1,460 @@
+// recur-sentiment-seq: sequence to vector. A sentence or a whole movie review is read one word
+// per step; the recurrent net's final state (or its mean over the steps) goes through a tanh head
+// to one score in [-1, 1] (-1 hate, +1 love), or through a softmax over the treebank's five
+// classes with --classes 5.
+//   recur-sentiment-seq train [--data DIR | --reviews DIR] [--cell lstm|gru|elman] [--save FILE]
+//   recur-sentiment-seq predict --model FILE [--trace] "a sentence"
+// --data DIR: the Sentiment Treebank (train.txt, dev.txt, test.txt), the root label of each tree
+// (binary: neutral roots dropped; --classes 5: all five); --reviews DIR: the movie-review
+// polarity set (pos/*.txt, neg/*.txt; folds cv0xx-cv7xx train, cv8xx validation, cv9xx test).
+// Without either it trains on a treebank generated from a small grammar with negation.
+#include <recur/cell/elman.hpp>
+#include <recur/cell/gru.hpp>
+#include <recur/cell/lstm.hpp>
+#include <recur/io/input_file.hpp>
+#include <recur/io/model_file.hpp>
+#include <recur/text/sequence_classifier.hpp>
+#include <recur/text/tokenizer.hpp>
+#include <recur/text/vocabulary.hpp>
+#include <recur/train/clip.hpp>
+#include <recur/train/loss.hpp>
+#include <recur/train/optimizer.hpp>
+#include <recur/tree/tree.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../common/cli.hpp"
+#include "../common/lines.hpp"
+#include "generated_treebank.hpp"
+
+namespace {
+
+using recur::Index;
+using recur::MatX;
+using recur::text::TokenFeatures;
+using recur::text::Vocabulary;
+
+struct Example {
+  std::vector<std::string> words;
+  Index label = 0;  ///< class (--classes K), or 0 negative / 1 positive for the score
+};
+
+struct Data {
+  std::vector<Example> train, dev, test;
+  std::string origin;
+  std::size_t skipped = 0;  ///< review files that were not UTF-8 text
+};
+
+/// An example from a sentiment label: binary (0, 1 -> 0; 3, 4 -> 1; 2 dropped) or all classes.
+void add_labelled(std::vector<Example>& to, std::vector<std::string> words, int label, Index classes) {
+  if (classes == 5)
+    to.push_back({std::move(words), label});
+  else if (label != 2)
+    to.push_back({std::move(words), label > 2 ? 1 : 0});
+}
+
+/// The root label of each tree.
+std::vector<Example> roots(const std::vector<recur::tree::Tree>& trees, Index classes) {
+  std::vector<Example> out;
+  for (const auto& t : trees) add_labelled(out, t.words, t.node(t.root()).label, classes);
+  return out;
+}
+
+/// Every phrase of the trees with its label (each distinct phrase once): the treebank's
+/// phrase-level labels as extra training sequences, as sequence models on it are usually trained.
+std::vector<Example> phrases(const std::vector<recur::tree::Tree>& trees, Index classes) {
+  std::vector<Example> out;
+  std::map<std::vector<std::string>, bool> seen;
+  for (const auto& t : trees) {
+    std::vector<std::pair<Index, Index>> span(static_cast<std::size_t>(t.size()));  // first word, end
+    for (Index i = 0; i < t.size(); ++i) {
+      const auto& n = t.node(i);
+      span[static_cast<std::size_t>(i)] = n.leaf()
+                                              ? std::pair<Index, Index>{n.word, n.word + 1}
+                                              : std::pair<Index, Index>{span[static_cast<std::size_t>(n.left)].first,
+                                                                        span[static_cast<std::size_t>(n.right)].second};
+      const auto [a, b] = span[static_cast<std::size_t>(i)];
+      std::vector<std::string> words(t.words.begin() + a, t.words.begin() + b);
+      if (seen.emplace(words, true).second) add_labelled(out, std::move(words), n.label, classes);
+    }
+  }
+  return out;
+}
+
+Data load_treebank(const recur::cli::Args& args, Index classes) {
+  Data d;
+  if (!args.has("data")) {
+    sentiment::TreebankGenerator gen(static_cast<std::uint64_t>(args.integer("seed")) + 1000);
+    auto take = [&](std::size_t n) {
+      std::vector<recur::tree::Tree> trees;
+      for (const auto& line : gen.sentences(n)) trees.push_back(recur::tree::parse(line));
+      return roots(trees, classes);
+    };
+    d.train = take(4000);
+    d.dev = take(500);
+    d.test = take(1000);
+    d.origin = "a generated treebank (4000 / 500 / 1000 sentences with negation, intensifiers and 'but'), roots";
+    return d;
+  }
+  const std::string dir = args.str("data");
+  auto read = [&](const char* name) {
+    recur::tree::ReadOptions o;
+    o.label_limit = 4;
+    return recur::tree::read_file(dir + "/" + name, o, false).trees;
+  };
+  d.train = args.has("roots-only") ? roots(read("train.txt"), classes) : phrases(read("train.txt"), classes);
+  d.dev = roots(read("dev.txt"), classes);
+  d.test = roots(read("test.txt"), classes);
+  d.origin = dir + " (Sentiment Treebank; training on " +
+             (args.has("roots-only") ? "the sentences" : "every distinct phrase") + ", testing on the sentences" +
+             (classes == 5 ? "" : ", neutral dropped") + ": " + std::to_string(d.train.size()) + " / " +
+             std::to_string(d.dev.size()) + " / " + std::to_string(d.test.size()) + ")";
+  return d;
+}
+
+/// The review-polarity folds: the hundreds digit of cvNNN; 0-7 train, 8 validation, 9 test.
+Data load_reviews(const std::string& dir) {
+  Data d;
+  for (const char* polarity : {"neg", "pos"}) {
+    const std::filesystem::path folder = std::filesystem::path(dir) / polarity;
+    if (!std::filesystem::is_directory(folder)) throw recur::io_error(folder.string() + ": no such directory");
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(folder))
+      if (entry.path().extension() == ".txt") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& path : files) {
+      const std::string name = path.filename().string();
+      if (name.size() < 5 || name.compare(0, 2, "cv") != 0 || name[2] < '0' || name[2] > '9')
+        throw recur::io_error(path.string() + ": not named cvNNN_*.txt, so its fold is unknown");
+      const std::string text = recur::io::read_input(path.string());
+      if (!recur::text::is_utf8(text)) {
+        if (d.skipped++ == 0) std::fprintf(stderr, "warning: %s is not UTF-8 text: skipped\n", path.string().c_str());
+        continue;
+      }
+      Example e;
+      std::istringstream in(text);
+      std::string w;
+      while (in >> w) e.words.push_back(w);
+      if (e.words.empty()) {
+        ++d.skipped;
+        std::fprintf(stderr, "warning: %s is empty: skipped\n", path.string().c_str());
+        continue;
+      }
+      e.label = std::string(polarity) == "pos" ? 1 : 0;
+      const int fold = name[2] - '0';
+      (fold <= 7 ? d.train : fold == 8 ? d.dev : d.test).push_back(std::move(e));
+    }
+  }
+  if (d.train.empty() || d.dev.empty() || d.test.empty())
+    throw recur::io_error(dir + ": a split is empty (expected cv000-cv999 reviews in pos/ and neg/)");
+  if (d.skipped) std::fprintf(stderr, "warning: %zu review file(s) skipped\n", d.skipped);
+  d.origin = dir + " (movie reviews: cv0xx-cv7xx train " + std::to_string(d.train.size()) + ", cv8xx validation " +
+             std::to_string(d.dev.size()) + ", cv9xx test " + std::to_string(d.test.size()) + ")";
+  return d;
+}
+
+struct Settings {
+  Index classes = 0, embed = 100, hidden = 100, layers = 1, max_length = 0;
+  double dropout = 0;
+  bool bidirectional = false;
+  recur::text::Pooling pooling = recur::text::Pooling::final_state;
+
+  recur::text::ClassifierOptions options(Index vocabulary) const {
+    recur::text::ClassifierOptions o;
+    o.feature_vocabularies = {vocabulary};
+    o.feature_dims = {embed};
+    o.hidden = hidden;
+    o.stack = recur::StackOptions{layers, bidirectional, recur::Merge::concat};
+    o.pooling = pooling;
+    o.classes = classes;
+    o.dropout = dropout;
+    return o;
+  }
+  std::vector<std::pair<std::string, std::string>> metadata() const {
+    return {{"seq.classes", std::to_string(classes)},
+            {"seq.embed", std::to_string(embed)},
+            {"seq.hidden", std::to_string(hidden)},
+            {"seq.layers", std::to_string(layers)},
+            {"seq.bidirectional", bidirectional ? "1" : "0"},
+            {"seq.pooling", pooling == recur::text::Pooling::mean ? "mean" : "final"}};
+  }
+};
+
+TokenFeatures features_of(const std::vector<std::string>& words, const Vocabulary& vocab, Index max_length) {
+  TokenFeatures f(1);
+  const std::size_t n = max_length > 0 ? std::min(words.size(), static_cast<std::size_t>(max_length)) : words.size();
+  for (std::size_t i = 0; i < n; ++i) f[0].push_back(vocab.id(words[i]));
+  return f;
+}
+
+/// A batch's loss and its gradient: mse against -1 / +1 for the score, cross-entropy for classes.
+template <class S>
+recur::Loss<S> loss_of(const MatX<S>& y, const std::vector<Index>& labels, Index classes) {
+  if (classes > 0) return recur::softmax_cross_entropy(y, labels);
+  MatX<S> target(1, static_cast<Index>(labels.size()));
+  for (std::size_t b = 0; b < labels.size(); ++b) target(0, static_cast<Index>(b)) = labels[b] == 1 ? S(1) : S(-1);
+  return recur::mse(y, target);
+}
+
+bool correct(const MatX<float>& y, Index b, Index label, Index classes) {
+  if (classes == 0) return (y(0, b) > 0) == (label == 1);
+  Index best = 0;
+  y.col(b).maxCoeff(&best);
+  return best == label;
+}
+
+/// Batches of similar lengths (less padding): examples sorted by length with random ties, cut
+/// into batches, the batches in random order.
+std::vector<std::vector<std::size_t>> length_batches(const std::vector<TokenFeatures>& x, std::size_t batch,
+                                                     recur::Rng& rng) {
+  std::vector<std::size_t> order(x.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng.engine());
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return x[a][0].size() < x[b][0].size(); });
+  std::vector<std::vector<std::size_t>> out;
+  for (std::size_t k = 0; k < order.size(); k += batch)
+    out.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(k),
+                     order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), k + batch)));
+  std::shuffle(out.begin(), out.end(), rng.engine());
+  return out;
+}
+
+template <class Model>
+double accuracy(const Model& model, const std::vector<TokenFeatures>& x, const std::vector<Example>& examples,
+                Index classes) {
+  long right = 0;
+  for (std::size_t k = 0; k < x.size(); k += 64) {
+    std::vector<const TokenFeatures*> part;
+    for (std::size_t i = k; i < std::min(x.size(), k + 64); ++i) part.push_back(&x[i]);
+    typename Model::Trace tr;
+    const MatX<float> y = model.forward(recur::text::pack(part, 1), tr);
+    for (std::size_t i = 0; i < part.size(); ++i)
+      right += correct(y, static_cast<Index>(i), examples[k + i].label, classes);
+  }
+  return 100.0 * static_cast<double>(right) / static_cast<double>(std::max<std::size_t>(1, x.size()));
+}
+
+template <class Cell>
+int train(const recur::cli::Args& args, const Settings& settings, const std::string& cell_name) {
+  using Model = recur::text::SequenceClassifier<Cell>;
+  const Data d = args.has("reviews") ? load_reviews(args.str("reviews")) : load_treebank(args, settings.classes);
+  if (d.train.empty() || d.dev.empty() || d.test.empty()) throw recur::value_error("a split has no examples");
+  std::vector<std::vector<std::string>> sentences;
+  for (const auto& e : d.train) sentences.push_back(e.words);
+  const Vocabulary vocab = Vocabulary::build(sentences, args.integer("min-count", 1));
+  auto featurize = [&](const std::vector<Example>& examples) {
+    std::vector<TokenFeatures> out;
+    for (const auto& e : examples) out.push_back(features_of(e.words, vocab, settings.max_length));
+    return out;
+  };
+  const auto train_x = featurize(d.train), dev_x = featurize(d.dev), test_x = featurize(d.test);
+  recur::Rng rng(static_cast<std::uint64_t>(args.integer("seed")));
+  Model model(settings.options(vocab.size()), rng);
+  recur::Adam<float> opt(static_cast<float>(args.number("lr")));
+  const Index epochs = args.integer("epochs", 0);
+  const auto batch = static_cast<std::size_t>(args.integer("batch", 1, 100000));
+  const double clip = args.number("clip"), word_dropout = args.number("word-dropout");
+  if (!(clip > 0)) args.fail("--clip must be positive");
+  if (!(word_dropout >= 0 && word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
+  std::printf("data: %s\n", d.origin.c_str());
+  std::printf("model: %s (%s), %ld parameters; vocabulary %ld words\n", model.describe().c_str(), cell_name.c_str(),
+              static_cast<long>(recur::param_count(model)), static_cast<long>(vocab.size()));
+  std::printf(
+      "training: Adam lr %g, batch %zu (by length), clip %g, dropout %g, word dropout %g, %ld epochs, best on "
+      "validation kept\n",
+      args.number("lr"), batch, clip, settings.dropout, word_dropout, static_cast<long>(epochs));
+  std::fflush(stdout);
+
+  Model best = model;
+  double best_dev = -1;
+  Index best_epoch = 0;
+  long tokens = 0;
+  for (const auto& x : train_x) tokens += static_cast<long>(x[0].size());
+  const auto start = std::chrono::steady_clock::now();
+  typename Model::Trace tr;
+  for (Index epoch = 1; epoch <= epochs; ++epoch) {
+    double loss = 0;
+    long batches = 0;
+    for (const auto& part : length_batches(train_x, batch, rng)) {
+      std::vector<TokenFeatures> dropped;  // words become unknown with probability --word-dropout
+      std::vector<Index> labels;
+      for (std::size_t k : part) {
+        dropped.push_back(train_x[k]);
+        for (auto& id : dropped.back()[0])
+          if (word_dropout > 0 && rng.uniform() < word_dropout) id = Vocabulary::unknown;
+        labels.push_back(d.train[k].label);
+      }
+      std::vector<const TokenFeatures*> x;
+      for (const auto& f : dropped) x.push_back(&f);
+      const auto& y = model.forward(recur::text::pack(x, 1), tr, &rng);
+      const auto l = loss_of(y, labels, settings.classes);
+      model.backward(tr, l.grad);
+      recur::clip_global_norm(model, clip);
+      opt.step(model);
+      loss += static_cast<double>(l.value);
+      ++batches;
+    }
+    const double dev = accuracy(model, dev_x, d.dev, settings.classes);
+    if (dev > best_dev) {
+      best_dev = dev;
+      best = model;
+      best_epoch = epoch;
+    }
+    if (!args.quiet()) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf("epoch %3ld/%ld  loss %.4f  validation accuracy %.1f %%  %.0f s\n", static_cast<long>(epoch),
+                  static_cast<long>(epochs), loss / static_cast<double>(std::max(1L, batches)), dev, secs);
+      std::fflush(stdout);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto infer_start = std::chrono::steady_clock::now();
+  const double test = accuracy(best, test_x, d.test, settings.classes);
+  const double infer_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - infer_start).count();
+  std::printf("\ntest accuracy %.1f %% (%zu %s; %s), the model of epoch %ld (validation %.1f %%)\n", test,
+              d.test.size(), args.has("reviews") ? "reviews" : "sentences",
+              settings.classes == 5 ? "five classes" : "positive or negative", static_cast<long>(best_epoch), best_dev);
+  std::printf("speed: training %.0f s (%.0f sequences/s, %.0f words/s), testing %.0f sequences/s\n", seconds,
+              static_cast<double>(train_x.size()) * static_cast<double>(epochs) / std::max(seconds, 1e-9),
+              static_cast<double>(tokens) * static_cast<double>(epochs) / std::max(seconds, 1e-9),
+              static_cast<double>(test_x.size()) / std::max(infer_seconds, 1e-9));
+  if (args.has("save")) {
+    auto meta = settings.metadata();
+    meta.push_back({"seq.vocabulary", recur::cli::join_lines(vocab.words())});
+    meta.push_back({"seq.cell", cell_name});
+    recur::save(best, args.str("save"), {meta.begin(), meta.end()});
+    std::printf("wrote %s\n", args.str("save").c_str());
+  }
+  return 0;
+}
+
+template <class Cell>
+int predict(const recur::cli::Args& args, const recur::safetensors::File& file, const Settings& settings,
+            const Vocabulary& vocab) {
+  recur::Rng rng(1);
+  recur::text::SequenceClassifier<Cell> model(settings.options(vocab.size()), rng);
+  recur::load(model, file);
+  const auto words = recur::text::tokenize(args.str("TEXT"));
+  if (words.empty()) throw recur::value_error("the sentence has no words");
+  auto say = [&](const MatX<float>& y) {
+    char out[64];
+    if (settings.classes == 0) {
+      std::snprintf(out, sizeof out, "%+.2f", static_cast<double>(y(0, 0)));
+    } else {
+      Index best = 0;
+      y.col(0).maxCoeff(&best);
+      std::snprintf(out, sizeof out, "class %ld", static_cast<long>(best));
+    }
+    return std::string(out);
+  };
+  if (args.has("trace")) {
+    for (std::size_t n = 1; n <= words.size(); ++n) {  // the score of every prefix
+      const std::vector<std::string> prefix(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(n));
+      std::printf("%-16s %s%s\n", words[n - 1].c_str(), say(model.predict(features_of(prefix, vocab, 0))).c_str(),
+                  vocab.id(words[n - 1]) == Vocabulary::unknown ? "   (unknown word)" : "");
+    }
+  }
+  std::printf("%s\n", say(model.predict(features_of(words, vocab, 0))).c_str());
+  return 0;
+}
+
+Settings settings_of(const recur::cli::Args& args) {
+  Settings s;
+  s.classes = args.integer("classes", 2, 100);
+  if (s.classes == 2) s.classes = 0;  // two classes: one score in [-1, 1]
+  s.embed = args.integer("embed", 1, 4096);
+  s.hidden = args.integer("hidden", 1, 4096);
+  s.layers = args.integer("layers", 1, 16);
+  s.bidirectional = args.has("bidirectional");
+  s.max_length = args.integer("max-length", 0);
+  s.dropout = args.number("dropout");
+  if (!(s.dropout >= 0 && s.dropout < 1)) args.fail("--dropout must be in [0, 1)");
+  const std::string pooling = args.str("pooling");
+  if (pooling != "final" && pooling != "mean") args.fail("--pooling must be final or mean, got '" + pooling + "'");
+  s.pooling = pooling == "mean" ? recur::text::Pooling::mean : recur::text::Pooling::final_state;
+  return s;
+}
+
+template <class Body>
+int with_cell(const std::string& cell, Body&& body) {
+  if (cell == "lstm") return body(recur::LSTM<float>(1, 1));
+  if (cell == "gru") return body(recur::GRU<float>(1, 1));
+  if (cell == "elman") return body(recur::Elman<float>(1, 1));
+  throw recur::value_error("the cell must be lstm, gru or elman, got '" + cell + "'");
+}
+
+int run_predict(const recur::cli::Args& args) {
+  if (!args.has("model")) args.fail("predict needs --model FILE");
+  if (!args.has("TEXT")) args.fail("predict needs a sentence");
+  const std::string path = args.str("model");
+  const auto file = recur::safetensors::File::read(path);
+  const auto& meta = file.metadata();
+  for (const char* key : {"seq.classes", "seq.embed", "seq.hidden", "seq.layers", "seq.bidirectional", "seq.pooling",
+                          "seq.vocabulary", "seq.cell"})
+    if (!meta.count(key)) throw recur::io_error(path + ": not a recur-sentiment-seq model (no " + key + ")");
+  auto number = [&](const char* key, long lo, long hi) {
+    char* end = nullptr;
+    const long v = std::strtol(meta.at(key).c_str(), &end, 10);
+    if (*end != '\0' || v < lo || v > hi) throw recur::io_error(path + ": bad " + key);
+    return static_cast<Index>(v);
+  };
+  Settings s;
+  s.classes = number("seq.classes", 0, 100);
+  s.embed = number("seq.embed", 1, 4096);
+  s.hidden = number("seq.hidden", 1, 4096);
+  s.layers = number("seq.layers", 1, 16);
+  s.bidirectional = meta.at("seq.bidirectional") == "1";
+  s.pooling = meta.at("seq.pooling") == "mean" ? recur::text::Pooling::mean : recur::text::Pooling::final_state;
+  const Vocabulary vocab = Vocabulary::from_words(recur::cli::split_lines(meta.at("seq.vocabulary")), false);
+  return with_cell(meta.at("seq.cell"),
+                   [&](auto prototype) { return predict<decltype(prototype)>(args, file, s, vocab); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  recur::cli::Args args("recur-sentiment-seq",
+                        "sequence to vector: a sentence or review in, a score in [-1, 1] (or a class) out");
+  args.positional("COMMAND", "train or predict");
+  args.positional("TEXT", "for predict: a sentence");
+  args.option("data", "DIR", "the Sentiment Treebank (train.txt, dev.txt, test.txt); default: generated", "");
+  args.option("reviews", "DIR", "the movie-review polarity set (pos/, neg/) instead", "");
+  args.option("model", "FILE", "predict: the saved model", "");
+  args.flag("trace", "predict: print the score after every word");
+  args.option("classes", "K", "2: a score in [-1, 1]; 5: the treebank's five classes", "2");
+  args.option("cell", "lstm|gru|elman", "the recurrent cell", "lstm");
+  args.option("embed", "E", "word vector size", "100");
+  args.option("hidden", "H", "hidden size (per direction)", "100");
+  args.option("layers", "N", "stacked layers", "1");
+  args.flag("bidirectional", "read the words in both directions");
+  args.option("pooling", "final|mean", "the final state or the mean over the steps", "final");
+  args.flag("roots-only", "--data: train on whole sentences only, not on every labelled phrase");
+  args.option("max-length", "N", "keep the first N words of longer texts (0: all)", "0");
+  args.option("dropout", "P", "dropout on the word vectors and the pooled vector while training", "0");
+  args.option("word-dropout", "P", "training words become unknown with probability P", "0");
+  args.option("min-count", "N", "training words seen fewer times are unknown", "1");
+  args.option("epochs", "N", "training epochs (the best on validation is kept)", "10");
+  args.option("batch", "N", "sequences per minibatch", "25");
+  args.option("lr", "X", "Adam learning rate", "0.002");
+  args.option("clip", "X", "clip the gradient's global norm to X", "5");
+  args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");
+  args.parse(argc, argv);
+  return recur::cli::guarded("recur-sentiment-seq", [&]() -> int {
+    const std::string command = args.str("COMMAND").empty() ? "train" : args.str("COMMAND");
+    if (command == "predict") return run_predict(args);
+    if (command != "train") args.fail("unknown command '" + command + "' (train or predict)");
+    if (args.has("data") && args.has("reviews")) args.fail("give --data or --reviews, not both");
+    const Settings s = settings_of(args);
+    if (args.has("reviews") && s.classes != 0) args.fail("the reviews are positive or negative: --classes 2");
+    const std::string cell = args.str("cell");
+    return with_cell(cell, [&](auto prototype) { return train<decltype(prototype)>(args, s, cell); });
+  });
+}
