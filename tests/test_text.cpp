@@ -25,6 +25,10 @@ TEST_CASE("the tokenizer splits like the Penn Treebank", "[text][tokenizer]") {
   CHECK(tokenize("it's what they'll say: I'm IN") ==
         Words{"it", "'s", "what", "they", "'ll", "say", ":", "I", "'m", "IN"});
   CHECK(tokenize("CAN'T") == Words{"CA", "N'T"});
+  CHECK(tokenize("It rose 3.5.") == Words{"It", "rose", "3.5", "."});
+  CHECK(tokenize("I saw it.Then e.g. J. Doe left.") ==
+        Words{"I", "saw", "it", ".", "Then", "e.g.", "J.", "Doe", "left", "."});
+  CHECK(tokenize(".") == Words{"."});
   CHECK(tokenize("  \t\n ").empty());
   TokenizeOptions raw;
   raw.split_clitics = false;
@@ -40,6 +44,8 @@ TEST_CASE("suffixes and word shapes describe unseen words", "[text][features]") 
   CHECK(suffix("Walking", 3) == "ing");
   CHECK(suffix("is", 3) == "^is");
   CHECK(suffix("this", 2) == "is");
+  CHECK(suffix("caf\xc3\xa9", 1) == "\xc3\xa9");  // a whole character, not half of one
+  CHECK(suffix("\xc3\xa9", 2) == "^\xc3\xa9");
   CHECK(word_shape("McDonald") == "XxXx");
   CHECK(word_shape("1,000") == "d,d");
   CHECK(word_shape("U.S.") == "X.X.");
@@ -226,14 +232,15 @@ TEST_CASE("beam search equals exhaustive search when wide enough, and greedy at 
   o.max_length = L;
   for (int trial = 0; trial < 5; ++trial) {
     TableDecoder toy(V, L, rng);
-    // Every sequence of non-end tokens up to L - 1 followed by the end, or L tokens cut.
-    std::vector<std::pair<double, std::vector<Index>>> all;
+    // Every sequence of non-end tokens up to L - 1 followed by the end, or L tokens cut; beam
+    // search ranks the finished ones first.
+    std::vector<std::pair<double, std::vector<Index>>> all, cut;
     std::vector<std::vector<Index>> prefixes{{}};
     for (Index len = 0; len <= L; ++len) {
       std::vector<std::vector<Index>> longer;
       for (const auto& p : prefixes) {
         if (len < L) all.push_back({toy.score(p, true, o.start, o.end), p});
-        if (len == L) all.push_back({toy.score(p, false, o.start, o.end), p});
+        if (len == L) cut.push_back({toy.score(p, false, o.start, o.end), p});
         for (Index v = 0; v < V; ++v)
           if (v != o.end) {
             auto q = p;
@@ -243,12 +250,16 @@ TEST_CASE("beam search equals exhaustive search when wide enough, and greedy at 
       }
       prefixes = longer;
     }
-    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    o.width = 81;  // 3^4 live prefixes at most
+    auto by_score = [](const auto& a, const auto& b) { return a.first > b.first; };
+    std::sort(all.begin(), all.end(), by_score);
+    std::sort(cut.begin(), cut.end(), by_score);
+    all.insert(all.end(), cut.begin(), cut.end());
+    o.width = 200;  // more than the 121 sequences: nothing is pruned
     TableDecoder wide = toy;
     const auto best = beam_search(wide, o);
-    REQUIRE(best.size() == 81);
-    for (std::size_t k = 0; k < 5; ++k) {
+    REQUIRE(best.size() == all.size());
+    for (std::size_t k = 0; k < all.size(); ++k) {  // 40 finished sequences, then the 81 cut ones
+      CHECK(best[k].finished == (k < 40));
       CHECK(best[k].tokens == all[k].second);
       CHECK(best[k].log_prob == Approx(all[k].first).epsilon(1e-12));
     }

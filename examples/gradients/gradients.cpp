@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <sstream>
@@ -183,7 +184,7 @@ int main(int argc, char** argv) {
   args.option("noise", "X", "the other inputs are uniform in [-X, X]", "1");
   args.option("repeats", "N", "runs per cell and length (seeds seed, seed+1000, ...; numbers are their mean)", "3");
   args.option("threads", "N", "runs in parallel (results do not depend on it)",
-              std::to_string(std::max(1u, std::thread::hardware_concurrency())));
+              std::to_string(std::min(256u, std::max(1u, std::thread::hardware_concurrency()))));
   args.option("csv", "FILE", "write every measured gradient norm and accuracy", "gradients.csv");
   args.option("svg", "FILE", "write the plot", "gradients.svg");
   args.parse(argc, argv);
@@ -196,8 +197,8 @@ int main(int argc, char** argv) {
     s.profile_batch = 64;
     s.lr = args.number("lr");
     s.noise = args.number("noise");
-    if (!(s.lr > 0)) args.fail("--lr must be positive");
-    if (!(s.noise >= 0)) args.fail("--noise must be >= 0");
+    if (!(s.lr > 0 && std::isfinite(s.lr))) args.fail("--lr must be a positive number");
+    if (!(s.noise >= 0 && s.noise <= 1e6)) args.fail("--noise must be in [0, 1e6]");
     const auto seed = static_cast<std::uint64_t>(args.integer("seed"));
     const long repeats = args.integer("repeats", 1, 1000), threads = args.integer("threads", 1, 256);
     const auto all = variants();
@@ -209,23 +210,31 @@ int main(int argc, char** argv) {
     std::vector<Outcome> runs(V * K * R);
     std::atomic<std::size_t> next{0}, done{0};
     std::mutex print;
+    std::exception_ptr failure;  // the first error of any thread, raised after all have joined
     auto worker = [&] {
-      for (std::size_t j = next++; j < runs.size(); j = next++) {
-        const std::size_t v = j / (K * R), k = j / R % K, r = j % R;
-        runs[j] = all[v].run(s.lengths[k], s, seed + 1000 * r + 17 * k);
-        if (!args.quiet()) {
-          std::lock_guard<std::mutex> lock(print);
-          std::printf("%-22s T=%-4ld run %zu: accuracy %5.1f %%  (%zu/%zu, %.0f s)\n", all[v].name.c_str(),
-                      static_cast<long>(s.lengths[k]), r + 1, 100 * runs[j].accuracy, ++done, runs.size(),
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-          std::fflush(stdout);
+      try {
+        for (std::size_t j = next++; j < runs.size(); j = next++) {
+          const std::size_t v = j / (K * R), k = j / R % K, r = j % R;
+          runs[j] = all[v].run(s.lengths[k], s, seed + 1000 * r + 17 * k);
+          if (!args.quiet()) {
+            std::lock_guard<std::mutex> lock(print);
+            std::printf("%-22s T=%-4ld run %zu: accuracy %5.1f %%  (%zu/%zu, %.0f s)\n", all[v].name.c_str(),
+                        static_cast<long>(s.lengths[k]), r + 1, 100 * runs[j].accuracy, ++done, runs.size(),
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            std::fflush(stdout);
+          }
         }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(print);
+        if (!failure) failure = std::current_exception();
+        next = runs.size();  // the others stop too
       }
     };
     std::vector<std::thread> pool;
     for (long t = 1; t < threads; ++t) pool.emplace_back(worker);
     worker();
     for (auto& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
 
     // outcomes[v][k]: variant v at length k, averaged over the repeats.
     std::vector<std::vector<Outcome>> outcomes(V, std::vector<Outcome>(K));
@@ -262,7 +271,8 @@ int main(int argc, char** argv) {
 
     // The table: how much gradient reaches back (before training, longest length), and the
     // accuracy after the budget at every length.
-    const std::size_t longest = s.lengths.size() - 1;
+    const auto longest =
+        static_cast<std::size_t>(std::max_element(s.lengths.begin(), s.lengths.end()) - s.lengths.begin());
     std::printf(
         "\ngradient norm at distance d relative to d = 0, before training (T=%ld), and accuracy after %ld "
         "updates (chance: 50 %%); means of %ld runs\n",

@@ -22,6 +22,7 @@
 #include <recur/tree/tree.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -163,6 +164,7 @@ Data load_reviews(const std::string& dir) {
 struct Settings {
   Index classes = 0, embed = 100, hidden = 100, layers = 1, max_length = 0;
   double dropout = 0;
+  bool lowercase = false;  ///< the training text was lower-cased (the reviews): so is predict's
   bool bidirectional = false;
   recur::text::Pooling pooling = recur::text::Pooling::final_state;
 
@@ -183,7 +185,9 @@ struct Settings {
             {"seq.hidden", std::to_string(hidden)},
             {"seq.layers", std::to_string(layers)},
             {"seq.bidirectional", bidirectional ? "1" : "0"},
-            {"seq.pooling", pooling == recur::text::Pooling::mean ? "mean" : "final"}};
+            {"seq.pooling", pooling == recur::text::Pooling::mean ? "mean" : "final"},
+            {"seq.max_length", std::to_string(max_length)},
+            {"seq.lowercase", lowercase ? "1" : "0"}};
   }
 };
 
@@ -243,10 +247,11 @@ double accuracy(const Model& model, const std::vector<TokenFeatures>& x, const s
 }
 
 template <class Cell>
-int train(const recur::cli::Args& args, const Settings& settings, const std::string& cell_name) {
+int train(const recur::cli::Args& args, Settings settings, const std::string& cell_name) {
   using Model = recur::text::SequenceClassifier<Cell>;
   const Data d = args.has("reviews") ? load_reviews(args.str("reviews")) : load_treebank(args, settings.classes);
   if (d.train.empty() || d.dev.empty() || d.test.empty()) throw recur::value_error("a split has no examples");
+  settings.lowercase = args.has("reviews");
   std::vector<std::vector<std::string>> sentences;
   for (const auto& e : d.train) sentences.push_back(e.words);
   const Vocabulary vocab = Vocabulary::build(sentences, args.integer("min-count", 1));
@@ -342,8 +347,11 @@ int predict(const recur::cli::Args& args, const recur::safetensors::File& file, 
   recur::Rng rng(1);
   recur::text::SequenceClassifier<Cell> model(settings.options(vocab.size()), rng);
   recur::load(model, file);
-  const auto words = recur::text::tokenize(args.str("TEXT"));
+  auto words = recur::text::tokenize(args.str("TEXT"));
   if (words.empty()) throw recur::value_error("the sentence has no words");
+  if (settings.lowercase)
+    for (auto& w : words)
+      for (auto& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto say = [&](const MatX<float>& y) {
     char out[64];
     if (settings.classes == 0) {
@@ -358,17 +366,19 @@ int predict(const recur::cli::Args& args, const recur::safetensors::File& file, 
   if (args.has("trace")) {
     for (std::size_t n = 1; n <= words.size(); ++n) {  // the score of every prefix
       const std::vector<std::string> prefix(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(n));
-      std::printf("%-16s %s%s\n", words[n - 1].c_str(), say(model.predict(features_of(prefix, vocab, 0))).c_str(),
+      std::printf("%-16s %s%s\n", words[n - 1].c_str(),
+                  say(model.predict(features_of(prefix, vocab, settings.max_length))).c_str(),
                   vocab.id(words[n - 1]) == Vocabulary::unknown ? "   (unknown word)" : "");
     }
   }
-  std::printf("%s\n", say(model.predict(features_of(words, vocab, 0))).c_str());
+  std::printf("%s\n", say(model.predict(features_of(words, vocab, settings.max_length))).c_str());
   return 0;
 }
 
 Settings settings_of(const recur::cli::Args& args) {
   Settings s;
-  s.classes = args.integer("classes", 2, 100);
+  s.classes = args.integer("classes", 2, 5);
+  if (s.classes != 2 && s.classes != 5) args.fail("--classes must be 2 or 5, got " + args.str("classes"));
   if (s.classes == 2) s.classes = 0;  // two classes: one score in [-1, 1]
   s.embed = args.integer("embed", 1, 4096);
   s.hidden = args.integer("hidden", 1, 4096);
@@ -398,7 +408,7 @@ int run_predict(const recur::cli::Args& args) {
   const auto file = recur::safetensors::File::read(path);
   const auto& meta = file.metadata();
   for (const char* key : {"seq.classes", "seq.embed", "seq.hidden", "seq.layers", "seq.bidirectional", "seq.pooling",
-                          "seq.vocabulary", "seq.cell"})
+                          "seq.max_length", "seq.lowercase", "seq.vocabulary", "seq.cell"})
     if (!meta.count(key)) throw recur::io_error(path + ": not a recur-sentiment-seq model (no " + key + ")");
   auto number = [&](const char* key, long lo, long hi) {
     char* end = nullptr;
@@ -412,7 +422,11 @@ int run_predict(const recur::cli::Args& args) {
   s.hidden = number("seq.hidden", 1, 4096);
   s.layers = number("seq.layers", 1, 16);
   s.bidirectional = meta.at("seq.bidirectional") == "1";
+  if (meta.at("seq.pooling") != "mean" && meta.at("seq.pooling") != "final")
+    throw recur::io_error(path + ": bad seq.pooling '" + meta.at("seq.pooling") + "'");
   s.pooling = meta.at("seq.pooling") == "mean" ? recur::text::Pooling::mean : recur::text::Pooling::final_state;
+  s.max_length = number("seq.max_length", 0, 1L << 30);
+  s.lowercase = meta.at("seq.lowercase") == "1";
   const Vocabulary vocab = Vocabulary::from_words(recur::cli::split_lines(meta.at("seq.vocabulary")), false);
   return with_cell(meta.at("seq.cell"),
                    [&](auto prototype) { return predict<decltype(prototype)>(args, file, s, vocab); });
@@ -438,7 +452,7 @@ int main(int argc, char** argv) {
   args.option("pooling", "final|mean", "the final state or the mean over the steps", "final");
   args.flag("roots-only", "--data: train on whole sentences only, not on every labelled phrase");
   args.option("max-length", "N", "keep the first N words of longer texts (0: all)", "0");
-  args.option("dropout", "P", "dropout on the word vectors and the pooled vector while training", "0");
+  args.option("dropout", "P", "dropout on the word vectors and the pooled vector while training", "0.5");
   args.option("word-dropout", "P", "training words become unknown with probability P", "0");
   args.option("min-count", "N", "training words seen fewer times are unknown", "1");
   args.option("epochs", "N", "training epochs (the best on validation is kept)", "10");

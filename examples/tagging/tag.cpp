@@ -150,8 +150,8 @@ struct Example {
 
 std::vector<Example> examples_of(const std::vector<Sentence>& sentences, const Lexicon& lex) {
   std::vector<Example> out;
-  for (const auto& s : sentences) {
-    if (s.words.empty()) continue;
+  for (const auto& s : sentences) {  // every sentence, in order: scoring pairs them by index
+    if (s.words.empty()) throw recur::value_error("a sentence without words in the corpus");
     out.push_back({lex.features_of(s.words), lex.tags.ids(s.tags)});
   }
   return out;

@@ -33,7 +33,8 @@ struct Hypothesis {
   bool finished = false;      ///< ended with the end token (otherwise cut at max_length)
 };
 
-/// The best hypotheses, most probable first (at most `width`).
+/// The best hypotheses (at most `width`): the finished ones, most probable first, then those
+/// cut at max_length, most probable first.
 template <class Decoder>
 std::vector<Hypothesis> beam_search(Decoder& decoder, const BeamOptions& o) {
   if (o.width < 1) throw value_error("beam_search: width must be >= 1, got " + std::to_string(o.width));
@@ -89,8 +90,10 @@ std::vector<Hypothesis> beam_search(Decoder& decoder, const BeamOptions& o) {
         live.front().log_prob <= finished.back().log_prob)
       break;
   }
-  for (auto& h : live) finished.push_back(std::move(h));  // cut at max_length
-  std::stable_sort(finished.begin(), finished.end(), by_score);
+  // Hypotheses cut at max_length never paid for the end token: they come after every finished
+  // one, so that front() is a complete sequence whenever there is one.
+  std::stable_sort(live.begin(), live.end(), by_score);
+  for (auto& h : live) finished.push_back(std::move(h));
   if (finished.size() > static_cast<std::size_t>(o.width)) finished.resize(static_cast<std::size_t>(o.width));
   return finished;
 }

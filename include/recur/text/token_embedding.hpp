@@ -29,6 +29,7 @@ struct TokenBatch {
 /// Packs sentences (each with `features` features per token, at least one token) into a batch.
 inline TokenBatch pack(const std::vector<const TokenFeatures*>& sentences, std::size_t features) {
   if (sentences.empty()) throw value_error("pack: no sentences");
+  if (features == 0) throw value_error("pack: no token features");
   TokenBatch out;
   std::vector<Index> lengths;
   for (std::size_t b = 0; b < sentences.size(); ++b) {

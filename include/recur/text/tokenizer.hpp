@@ -25,9 +25,18 @@ inline bool ends_with_ci(const std::string& s, const std::string& suffix) {
     if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i]) return false;
   return true;
 }
-/// Words whose point belongs to them: "U.S", "e.g", titles and company suffixes, initials.
+/// Letters with inner points so far ("U", "U.S", "e.g"): a point after them belongs to the word.
+inline bool dotted_letters(const std::string& word) {
+  if (word.empty()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (i % 2 == 0 ? !std::isalpha(static_cast<unsigned char>(word[i])) : word[i] != '.') return false;
+  return word.size() % 2 == 1;
+}
+
+/// Words whose final point belongs to them: "U.S.", "e.g.", an initial ("J."), titles and
+/// company suffixes ("Mr.", "Inc."). Not numbers: "3.5." ends a sentence.
 inline bool abbreviation(const std::string& word) {
-  if (word.size() >= 2 && word[word.size() - 2] == '.') return true;
+  if (word.size() >= 3 && dotted_letters(word)) return true;
   if (word.size() == 1 && std::isupper(static_cast<unsigned char>(word[0]))) return true;
   for (const char* a : {"Mr",   "Mrs", "Ms",  "Dr",   "Prof", "Sen", "Rep", "Gov", "Gen", "Jr",   "Sr",  "St",  "Inc",
                         "Corp", "Co",  "Ltd", "Bros", "vs",   "etc", "Jan", "Feb", "Aug", "Sept", "Oct", "Nov", "Dec"})
@@ -101,9 +110,11 @@ inline std::vector<std::string> tokenize(const std::string& text, const Tokenize
     const char prev = i > 0 ? text[i - 1] : ' ', next = i + 1 < text.size() ? text[i + 1] : ' ';
     if (detail::is_space(ch)) {
       flush();
-    } else if ((ch == '.' || ch == ',') && !word.empty() && detail::is_alnum(next) &&
-               (ch == '.' || (detail::is_digit(prev) && detail::is_digit(next)))) {
-      word += ch;  // 3.5, 1,000, U.S
+    } else if ((ch == '.' || ch == ',') && detail::is_digit(prev) && detail::is_digit(next) && !word.empty()) {
+      word += ch;  // 3.5, 1,000
+    } else if (ch == '.' && std::isalpha(static_cast<unsigned char>(next)) && detail::dotted_letters(word) &&
+               (i + 2 >= text.size() || !std::isalpha(static_cast<unsigned char>(text[i + 2])))) {
+      word += ch;  // the inner points of U.S, e.g
     } else if (ch == '.' && detail::abbreviation(word)) {
       word += ch;  // U.S., Mr., Inc., J.
     } else if (std::string(".,!?;:%$#").find(ch) != std::string::npos) {

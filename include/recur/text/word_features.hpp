@@ -8,10 +8,18 @@
 
 namespace recur::text {
 
-/// The last n characters, lower-cased ("Walking", 3 -> "ing"); a shorter word is marked with a
+/// The last n characters (UTF-8 aware), lower-cased ("Walking", 3 -> "ing"); a shorter word is marked with a
 /// leading '^' so that "is" as a suffix of "this" and the word "is" stay apart.
 inline std::string suffix(const std::string& word, std::size_t n) {
-  std::string s = word.size() > n ? word.substr(word.size() - n) : "^" + word;
+  // Back n characters, not bytes: a UTF-8 continuation byte (10xxxxxx) belongs to the character
+  // before it, so a suffix never cuts one in two.
+  std::size_t start = word.size(), taken = 0;
+  while (start > 0 && taken < n) {
+    --start;
+    while (start > 0 && (static_cast<unsigned char>(word[start]) & 0xC0) == 0x80) --start;
+    ++taken;
+  }
+  std::string s = start > 0 ? word.substr(start) : "^" + word;
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
