@@ -1,9 +1,11 @@
 // Layers built on the cells: stacks, bidirectional merges, dense, embedding, pooling and
 // Sequential (gradient checks), ragged batches against one sequence at a time, truncated BPTT
 // against chunks computed by hand, and the errors public entry points throw.
+#include "error_of.hpp"
 #include "helpers.hpp"
 
 using namespace recur;
+using test::error_of;
 using test::random;
 
 namespace {
@@ -77,6 +79,35 @@ TEMPLATE_TEST_CASE("stacked and bidirectional layers pass gradient checks", "[st
     Stack<TestType> model(3, 4, StackOptions{3, false}, rng);
     check_model(model, x, 2);
   }
+  SECTION("dropout between layers: gradients under a fixed mask, none at inference") {
+    Stack<TestType> model(3, 4, StackOptions{3, true, Merge::concat, 0.4}, rng);
+    const MatX<double> w = random(8, 8, rng);
+    auto loss = [&](Stack<TestType>& m, bool back, MatX<double>* dx) {
+      Rng masks(17);  // the same masks at every call
+      typename Stack<TestType>::Trace t;
+      const double v = m.forward(x, 2, t, nullptr, &masks).cwiseProduct(w).sum();
+      if (back) *dx = m.backward(t, w);
+      return v;
+    };
+    MatX<double> dx;
+    test::require_gradients(check_gradients(
+        model, [&](auto& m) { return loss(m, false, nullptr); }, [&](auto& m) { return loss(m, true, &dx); }));
+    CHECK(relative_error(dx, numerical_gradient(x, [&] { return loss(model, false, nullptr); })) < 1e-6);
+    // Inference equals the same weights without dropout; training draws different masks.
+    Rng same_a(30), same_b(30);
+    const Stack<TestType> dropping(3, 4, StackOptions{3, true, Merge::concat, 0.4}, same_a);
+    const Stack<TestType> plain(3, 4, StackOptions{3, true}, same_b);
+    typename Stack<TestType>::Trace t1, t2;
+    CHECK(test::max_diff(dropping.forward(x, 2, t1), plain.forward(x, 2, t2)) == 0);
+    Rng r1(1), r2(2);
+    const MatX<double> trained = dropping.forward(x, 2, t1, nullptr, &r1);
+    CHECK(test::max_diff(trained, plain.forward(x, 2, t2)) > 1e-6);
+    CHECK(test::max_diff(trained, dropping.forward(x, 2, t2, nullptr, &r2)) > 1e-6);
+    CHECK(model.describe().find("dropout=0.4") != std::string::npos);
+    CHECK(error_of([&] {
+            Stack<TestType>(3, 4, StackOptions{2, false, Merge::concat, 1.0}, rng);
+          }) == "Dropout: p must be in [0, 1), got 1.000000");
+  }
 }
 
 TEST_CASE("dense, embedding, pooling and Sequential pass gradient checks", "[layer][gradient]") {
@@ -96,6 +127,24 @@ TEST_CASE("dense, embedding, pooling and Sequential pass gradient checks", "[lay
     Sequential<Recurrent<LSTM<double>>, MeanOverTime<double>, Dense<double>> mean(
         Recurrent<LSTM<double>>(2, 3, rng), MeanOverTime<double>(), Dense<double>(3, 2, rng));
     check_model(mean, x, batch);
+    Sequential<Recurrent<LSTM<double>>, MaxOverTime<double>, Dense<double>> max(
+        Recurrent<LSTM<double>>(2, 3, rng), MaxOverTime<double>(), Dense<double>(3, 2, rng));
+    check_model(max, x, batch);
+  }
+  SECTION("MaxOverTime by hand") {
+    MatX<double> x(2, 3 * 2);  // T = 3, B = 2; column t*2 + b
+    x << 1, 5, 4, 6, 2, 7,     //
+        -3, 0, -1, 9, -2, 8;
+    MaxOverTime<double> pool;
+    MaxOverTime<double>::Trace tr;
+    const MatX<double> y = pool.forward(x, Batch(std::vector<Index>{3, 2}), tr);
+    MatX<double> expected(2, 2);
+    expected << 4, 6, -1, 9;  // sequence 1 stops after 2 steps: its 7 and 8 are padding
+    CHECK(test::max_diff(y, expected) == 0);
+    const MatX<double> dx = pool.backward(tr, MatX<double>::Constant(2, 2, 1.0));
+    MatX<double> routed = MatX<double>::Zero(2, 6);
+    routed(0, 2) = routed(1, 2) = routed(0, 3) = routed(1, 3) = 1;
+    CHECK(test::max_diff(dx, routed) == 0);
   }
   SECTION("Embedding, stack and head over token ids") {
     Sequential<Embedding<double>, Stack<LSTM<double>>, LastStep<double>, Dense<double>> model(

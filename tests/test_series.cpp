@@ -190,38 +190,42 @@ TEST_CASE("the encoder-decoder with teacher forcing equals a hand-unrolled compu
 
 TEST_CASE("forecaster gradients match finite differences", "[series][forecaster][gradient]") {
   Rng rng(5);
-  for (Index horizon : {1, 3}) {
-    ForecasterOptions o;
-    o.lags = 2;
-    o.hidden = 3;
-    o.layers = 2;
-    o.horizon = horizon;
-    o.train_linear = true;
-    Forecaster<GRU<double>> f(o, rng);
-    f.head().weight = test::random(1, 3, rng);
-    const Index W = 4, B = 2;
-    const MatX<double> window = test::random(2, W * B, rng), recent = test::random(2, B, rng),
-                       target = test::random(horizon == 1 ? 1 : horizon, horizon == 1 ? W * B : B, rng);
-    auto loss = [&](Forecaster<GRU<double>>& m) {
-      if (horizon == 1) return mse(m.predict(window, Batch(B)), target).value;
-      Forecaster<GRU<double>>::SequenceTrace tr;
-      return mse(m.forward_sequence(window, recent, &target, tr), target).value;
-    };
-    auto loss_back = [&](Forecaster<GRU<double>>& m) {
-      if (horizon == 1) {
-        Forecaster<GRU<double>>::StepTrace tr;
-        const auto l = mse(m.forward(window, Batch(B), tr), target);
-        m.backward(tr, l.grad);
+  for (double dropout : {0.0, 0.3})
+    for (Index horizon : {1, 3}) {
+      ForecasterOptions o;
+      o.lags = 2;
+      o.hidden = 3;
+      o.layers = 2;
+      o.horizon = horizon;
+      o.train_linear = true;
+      o.dropout = dropout;
+      Forecaster<GRU<double>> f(o, rng);
+      f.head().weight = test::random(1, 3, rng);
+      const Index W = 4, B = 2;
+      const MatX<double> window = test::random(2, W * B, rng), recent = test::random(2, B, rng),
+                         target = test::random(horizon == 1 ? 1 : horizon, horizon == 1 ? W * B : B, rng);
+      auto value = [&](Forecaster<GRU<double>>& m, bool back) {
+        Rng masks(7);  // the same dropout masks at every call
+        if (horizon == 1) {
+          Forecaster<GRU<double>>::StepTrace tr;
+          const auto l = mse(m.forward(window, Batch(B), tr, nullptr, &masks), target);
+          if (back) m.backward(tr, l.grad);
+          return l.value;
+        }
+        Forecaster<GRU<double>>::SequenceTrace tr;
+        const auto l = mse(m.forward_sequence(window, recent, &target, tr, 1.0, nullptr, &masks), target);
+        if (back) m.backward_sequence(tr, l.grad);
         return l.value;
+      };
+      INFO("horizon " << horizon << ", dropout " << dropout);
+      test::require_gradients(check_gradients(
+          f, [&](auto& m) { return value(m, false); }, [&](auto& m) { return value(m, true); }));
+      if (dropout > 0) {  // training draws masks; inference does not
+        const double inferred =
+            mse(horizon == 1 ? f.predict(window, Batch(B)) : f.predict_sequence(window, recent), target).value;
+        CHECK(std::abs(value(f, false) - inferred) > 1e-9);
       }
-      Forecaster<GRU<double>>::SequenceTrace tr;
-      const auto l = mse(m.forward_sequence(window, recent, &target, tr), target);
-      m.backward_sequence(tr, l.grad);
-      return l.value;
-    };
-    INFO("horizon " << horizon);
-    test::require_gradients(check_gradients(f, loss, loss_back));
-  }
+    }
 }
 
 TEST_CASE("least squares fits the linear skip exactly on noiseless data", "[series][forecaster]") {

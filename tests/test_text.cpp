@@ -401,8 +401,8 @@ void check_classifier(Pooling pooling, bool bidirectional, Index layers, Index c
     if (back) m.backward(tr, l.grad);
     return l.value;
   };
-  INFO("pooling " << (pooling == Pooling::mean ? "mean" : "final") << ", bidirectional " << bidirectional << ", layers "
-                  << layers << ", classes " << classes);
+  INFO("pooling " << static_cast<int>(pooling) << ", bidirectional " << bidirectional << ", layers " << layers
+                  << ", classes " << classes);
   test::require_gradients(check_gradients(
                               model, [&](auto& m) { return value(m, false); }, [&](auto& m) { return value(m, true); }),
                           1e-6);
@@ -420,6 +420,8 @@ TEST_CASE("the sequence classifier's gradients match finite differences", "[text
   check_classifier<GRU<double>>(Pooling::final_state, false, 1, 5);
   check_classifier<Elman<double>>(Pooling::mean, true, 1, 3);
   check_classifier<LSTM<double>>(Pooling::mean, false, 2, 0);
+  check_classifier<GRU<double>>(Pooling::max, true, 2, 0);
+  check_classifier<LSTM<double>>(Pooling::max, false, 1, 5);
 }
 
 TEST_CASE("UTF-8 text is told from other bytes", "[text][utf8]") {
@@ -481,6 +483,7 @@ TEST_CASE("a tagger and a classifier with dropout pass gradient checks under a f
   c.hidden = 4;
   c.pooling = Pooling::mean;
   c.dropout = 0.4;
+  c.stack = StackOptions{2, true, Merge::concat, 0.3};  // and dropout between the layers
   SequenceClassifier<LSTM<double>> classifier(c, init);
   const TokenFeatures s{{1, 5, 2}};
   const TokenBatch one = pack({&s}, 1);

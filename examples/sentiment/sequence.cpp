@@ -1,12 +1,13 @@
 // recur-sentiment-seq: sequence to vector. A sentence or a whole movie review is read one word
-// per step; the recurrent net's final state (or its mean over the steps) goes through a tanh head
+// per step; the recurrent net's final state (or its mean or maximum over the steps) goes through a tanh head
 // to one score in [-1, 1] (-1 hate, +1 love), or through a softmax over the treebank's five
 // classes with --classes 5.
 //   recur-sentiment-seq train [--data DIR | --reviews DIR] [--cell lstm|gru|elman] [--save FILE]
 //   recur-sentiment-seq predict --model FILE [--trace] "a sentence"
 // --data DIR: the Sentiment Treebank (train.txt, dev.txt, test.txt), the root label of each tree
 // (binary: neutral roots dropped; --classes 5: all five); --reviews DIR: the movie-review
-// polarity set (pos/*.txt, neg/*.txt; folds cv0xx-cv7xx train, cv8xx validation, cv9xx test).
+// polarity set (pos/*.txt, neg/*.txt; by default cv9xx test, cv8xx validation, the rest train;
+// --fold K tests on cvKxx, and --cross-validate runs all ten folds, as Pang and Lee did).
 // Without either it trains on a treebank generated from a small grammar with negation.
 #include <recur/cell/elman.hpp>
 #include <recur/cell/gru.hpp>
@@ -20,15 +21,19 @@
 #include <recur/train/loss.hpp>
 #include <recur/train/optimizer.hpp>
 #include <recur/tree/tree.hpp>
+#include <recur/tree/word_vectors.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../common/cli.hpp"
@@ -45,12 +50,12 @@ using recur::text::Vocabulary;
 struct Example {
   std::vector<std::string> words;
   Index label = 0;  ///< class (--classes K), or 0 negative / 1 positive for the score
+  int fold = -1;    ///< reviews: the hundreds digit of cvNNN
 };
 
 struct Data {
   std::vector<Example> train, dev, test;
   std::string origin;
-  std::size_t skipped = 0;  ///< review files that were not UTF-8 text
 };
 
 /// An example from a sentiment label: binary (0, 1 -> 0; 3, 4 -> 1; 2 dropped) or all classes.
@@ -120,9 +125,14 @@ Data load_treebank(const recur::cli::Args& args, Index classes) {
   return d;
 }
 
-/// The review-polarity folds: the hundreds digit of cvNNN; 0-7 train, 8 validation, 9 test.
-Data load_reviews(const std::string& dir) {
-  Data d;
+/// Every review of the polarity set with its fold (the hundreds digit of cvNNN).
+struct Reviews {
+  std::vector<Example> all;
+  std::size_t skipped = 0;  ///< files that were not UTF-8 text, or empty
+};
+
+Reviews load_reviews(const std::string& dir) {
+  Reviews r;
   for (const char* polarity : {"neg", "pos"}) {
     const std::filesystem::path folder = std::filesystem::path(dir) / polarity;
     if (!std::filesystem::is_directory(folder)) throw recur::io_error(folder.string() + ": no such directory");
@@ -136,7 +146,7 @@ Data load_reviews(const std::string& dir) {
         throw recur::io_error(path.string() + ": not named cvNNN_*.txt, so its fold is unknown");
       const std::string text = recur::io::read_input(path.string());
       if (!recur::text::is_utf8(text)) {
-        if (d.skipped++ == 0) std::fprintf(stderr, "warning: %s is not UTF-8 text: skipped\n", path.string().c_str());
+        if (r.skipped++ == 0) std::fprintf(stderr, "warning: %s is not UTF-8 text: skipped\n", path.string().c_str());
         continue;
       }
       Example e;
@@ -144,21 +154,44 @@ Data load_reviews(const std::string& dir) {
       std::string w;
       while (in >> w) e.words.push_back(w);
       if (e.words.empty()) {
-        ++d.skipped;
+        ++r.skipped;
         std::fprintf(stderr, "warning: %s is empty: skipped\n", path.string().c_str());
         continue;
       }
       e.label = std::string(polarity) == "pos" ? 1 : 0;
-      const int fold = name[2] - '0';
-      (fold <= 7 ? d.train : fold == 8 ? d.dev : d.test).push_back(std::move(e));
+      e.fold = name[2] - '0';
+      r.all.push_back(std::move(e));
     }
   }
+  if (r.skipped) std::fprintf(stderr, "warning: %zu review file(s) skipped\n", r.skipped);
+  return r;
+}
+
+/// Fold `test` tests, the fold before it (cyclically) chooses the epoch, the other eight train.
+Data split_reviews(const Reviews& r, const std::string& dir, int test) {
+  Data d;
+  const int validation = (test + 9) % 10;
+  for (const auto& e : r.all) (e.fold == test ? d.test : e.fold == validation ? d.dev : d.train).push_back(e);
   if (d.train.empty() || d.dev.empty() || d.test.empty())
     throw recur::io_error(dir + ": a split is empty (expected cv000-cv999 reviews in pos/ and neg/)");
-  if (d.skipped) std::fprintf(stderr, "warning: %zu review file(s) skipped\n", d.skipped);
-  d.origin = dir + " (movie reviews: cv0xx-cv7xx train " + std::to_string(d.train.size()) + ", cv8xx validation " +
-             std::to_string(d.dev.size()) + ", cv9xx test " + std::to_string(d.test.size()) + ")";
+  d.origin = dir + " (movie reviews: cv" + std::to_string(test) + "xx test " + std::to_string(d.test.size()) + ", cv" +
+             std::to_string(validation) + "xx validation " + std::to_string(d.dev.size()) + ", the other folds train " +
+             std::to_string(d.train.size()) + ")";
   return d;
+}
+
+const char* pooling_name(recur::text::Pooling p) {
+  return p == recur::text::Pooling::mean ? "mean" : p == recur::text::Pooling::max ? "max" : "final";
+}
+
+/// The pooling named `name`; false if there is none.
+bool pooling_of(const std::string& name, recur::text::Pooling& p) {
+  for (auto candidate : {recur::text::Pooling::final_state, recur::text::Pooling::mean, recur::text::Pooling::max})
+    if (name == pooling_name(candidate)) {
+      p = candidate;
+      return true;
+    }
+  return false;
 }
 
 struct Settings {
@@ -173,21 +206,17 @@ struct Settings {
     o.feature_vocabularies = {vocabulary};
     o.feature_dims = {embed};
     o.hidden = hidden;
-    o.stack = recur::StackOptions{layers, bidirectional, recur::Merge::concat};
+    o.stack = recur::StackOptions{layers, bidirectional, recur::Merge::concat, dropout};  // between layers
     o.pooling = pooling;
     o.classes = classes;
     o.dropout = dropout;
     return o;
   }
   std::vector<std::pair<std::string, std::string>> metadata() const {
-    return {{"seq.classes", std::to_string(classes)},
-            {"seq.embed", std::to_string(embed)},
-            {"seq.hidden", std::to_string(hidden)},
-            {"seq.layers", std::to_string(layers)},
-            {"seq.bidirectional", bidirectional ? "1" : "0"},
-            {"seq.pooling", pooling == recur::text::Pooling::mean ? "mean" : "final"},
-            {"seq.max_length", std::to_string(max_length)},
-            {"seq.lowercase", lowercase ? "1" : "0"}};
+    return {{"seq.classes", std::to_string(classes)},         {"seq.embed", std::to_string(embed)},
+            {"seq.hidden", std::to_string(hidden)},           {"seq.layers", std::to_string(layers)},
+            {"seq.bidirectional", bidirectional ? "1" : "0"}, {"seq.pooling", pooling_name(pooling)},
+            {"seq.max_length", std::to_string(max_length)},   {"seq.lowercase", lowercase ? "1" : "0"}};
   }
 };
 
@@ -246,12 +275,22 @@ double accuracy(const Model& model, const std::vector<TokenFeatures>& x, const s
   return 100.0 * static_cast<double>(right) / static_cast<double>(std::max<std::size_t>(1, x.size()));
 }
 
+/// What one training run found.
+struct Outcome {
+  double test = 0, dev = -1;  ///< accuracy (%) on the test set, and of the kept epoch on validation
+  std::size_t test_size = 0;
+  Index best_epoch = 0;
+  double seconds = 0, infer_seconds = 0;
+  double sequences = 0, tokens = 0;  ///< trained on, over all epochs
+};
+
+/// Trains on d.train, keeps the epoch best on d.dev, tests it on d.test and saves it to `save`
+/// (if not empty). `talk`: print the model and, unless --quiet, a line per epoch.
 template <class Cell>
-int train(const recur::cli::Args& args, Settings settings, const std::string& cell_name) {
+Outcome train_on(const recur::cli::Args& args, const Settings& settings, const Data& d, const std::string& cell_name,
+                 bool talk, const std::string& save) {
   using Model = recur::text::SequenceClassifier<Cell>;
-  const Data d = args.has("reviews") ? load_reviews(args.str("reviews")) : load_treebank(args, settings.classes);
   if (d.train.empty() || d.dev.empty() || d.test.empty()) throw recur::value_error("a split has no examples");
-  settings.lowercase = args.has("reviews");
   std::vector<std::vector<std::string>> sentences;
   for (const auto& e : d.train) sentences.push_back(e.words);
   const Vocabulary vocab = Vocabulary::build(sentences, args.integer("min-count", 1));
@@ -263,24 +302,28 @@ int train(const recur::cli::Args& args, Settings settings, const std::string& ce
   const auto train_x = featurize(d.train), dev_x = featurize(d.dev), test_x = featurize(d.test);
   recur::Rng rng(static_cast<std::uint64_t>(args.integer("seed")));
   Model model(settings.options(vocab.size()), rng);
+  Index found = 0;
+  if (args.has("vectors"))
+    found = recur::tree::load_word_vectors(args.str("vectors"), vocab, model.embedding().table(0).weight);
   recur::Adam<float> opt(static_cast<float>(args.number("lr")));
   const Index epochs = args.integer("epochs", 0);
   const auto batch = static_cast<std::size_t>(args.integer("batch", 1, 100000));
   const double clip = args.number("clip"), word_dropout = args.number("word-dropout");
-  if (!(clip > 0)) args.fail("--clip must be positive");
-  if (!(word_dropout >= 0 && word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
-  std::printf("data: %s\n", d.origin.c_str());
-  std::printf("model: %s (%s), %ld parameters; vocabulary %ld words\n", model.describe().c_str(), cell_name.c_str(),
-              static_cast<long>(recur::param_count(model)), static_cast<long>(vocab.size()));
-  std::printf(
-      "training: Adam lr %g, batch %zu (by length), clip %g, dropout %g, word dropout %g, %ld epochs, best on "
-      "validation kept\n",
-      args.number("lr"), batch, clip, settings.dropout, word_dropout, static_cast<long>(epochs));
-  std::fflush(stdout);
+  if (talk) {
+    std::printf("model: %s (%s), %ld parameters; vocabulary %ld words\n", model.describe().c_str(), cell_name.c_str(),
+                static_cast<long>(recur::param_count(model)), static_cast<long>(vocab.size()));
+    if (args.has("vectors"))
+      std::printf("word vectors: %ld of %ld words found in %s\n", static_cast<long>(found),
+                  static_cast<long>(vocab.size()), args.str("vectors").c_str());
+    std::printf(
+        "training: Adam lr %g, batch %zu (by length), clip %g, dropout %g, word dropout %g, %ld epochs, best on "
+        "validation kept\n",
+        args.number("lr"), batch, clip, settings.dropout, word_dropout, static_cast<long>(epochs));
+    std::fflush(stdout);
+  }
 
+  Outcome out;
   Model best = model;
-  double best_dev = -1;
-  Index best_epoch = 0;
   long tokens = 0;
   for (const auto& x : train_x) tokens += static_cast<long>(x[0].size());
   const auto start = std::chrono::steady_clock::now();
@@ -308,36 +351,112 @@ int train(const recur::cli::Args& args, Settings settings, const std::string& ce
       ++batches;
     }
     const double dev = accuracy(model, dev_x, d.dev, settings.classes);
-    if (dev > best_dev) {
-      best_dev = dev;
+    if (dev > out.dev) {
+      out.dev = dev;
       best = model;
-      best_epoch = epoch;
+      out.best_epoch = epoch;
     }
-    if (!args.quiet()) {
+    if (talk && !args.quiet()) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf("epoch %3ld/%ld  loss %.4f  validation accuracy %.1f %%  %.0f s\n", static_cast<long>(epoch),
                   static_cast<long>(epochs), loss / static_cast<double>(std::max(1L, batches)), dev, secs);
       std::fflush(stdout);
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.sequences = static_cast<double>(train_x.size()) * static_cast<double>(epochs);
+  out.tokens = static_cast<double>(tokens) * static_cast<double>(epochs);
   const auto infer_start = std::chrono::steady_clock::now();
-  const double test = accuracy(best, test_x, d.test, settings.classes);
-  const double infer_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - infer_start).count();
-  std::printf("\ntest accuracy %.1f %% (%zu %s; %s), the model of epoch %ld (validation %.1f %%)\n", test,
-              d.test.size(), args.has("reviews") ? "reviews" : "sentences",
-              settings.classes == 5 ? "five classes" : "positive or negative", static_cast<long>(best_epoch), best_dev);
-  std::printf("speed: training %.0f s (%.0f sequences/s, %.0f words/s), testing %.0f sequences/s\n", seconds,
-              static_cast<double>(train_x.size()) * static_cast<double>(epochs) / std::max(seconds, 1e-9),
-              static_cast<double>(tokens) * static_cast<double>(epochs) / std::max(seconds, 1e-9),
-              static_cast<double>(test_x.size()) / std::max(infer_seconds, 1e-9));
-  if (args.has("save")) {
+  out.test = accuracy(best, test_x, d.test, settings.classes);
+  out.test_size = test_x.size();
+  out.infer_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - infer_start).count();
+  if (!save.empty()) {
     auto meta = settings.metadata();
     meta.push_back({"seq.vocabulary", recur::cli::join_lines(vocab.words())});
     meta.push_back({"seq.cell", cell_name});
-    recur::save(best, args.str("save"), {meta.begin(), meta.end()});
-    std::printf("wrote %s\n", args.str("save").c_str());
+    recur::save(best, save, {meta.begin(), meta.end()});
   }
+  return out;
+}
+
+/// Pang and Lee's protocol: each of the ten folds is the test set once (the fold before it
+/// chooses the epoch); the accuracy is over all 2,000 reviews, with the folds' spread.
+template <class Cell>
+int cross_validate(const recur::cli::Args& args, const Settings& settings, const std::string& cell_name) {
+  if (args.has("save")) args.fail("--cross-validate trains ten models and saves none: drop --save");
+  const std::string dir = args.str("reviews");
+  const Reviews reviews = load_reviews(dir);
+  const auto threads = static_cast<std::size_t>(args.integer("threads", 1, 10));
+  std::printf("data: %s (movie reviews, %zu; ten-fold cross-validation, %zu fold(s) at once)\n", dir.c_str(),
+              reviews.all.size(), threads);
+  std::fflush(stdout);
+  std::vector<Data> splits;
+  for (int k = 0; k < 10; ++k) splits.push_back(split_reviews(reviews, dir, k));
+  std::vector<Outcome> outcomes(10);
+  std::vector<std::exception_ptr> errors(10);
+  std::atomic<int> next{0};
+  const auto start = std::chrono::steady_clock::now();
+  auto work = [&] {
+    for (int k; (k = next++) < 10;) {
+      try {
+        outcomes[static_cast<std::size_t>(k)] =
+            train_on<Cell>(args, settings, splits[static_cast<std::size_t>(k)], cell_name, k == 0, "");
+        const Outcome& o = outcomes[static_cast<std::size_t>(k)];
+        if (!args.quiet())
+          std::printf("fold %d: test %.1f %% of %zu, the model of epoch %ld (validation %.1f %%), %.0f s\n", k, o.test,
+                      o.test_size, static_cast<long>(o.best_epoch), o.dev, o.seconds);
+        std::fflush(stdout);
+      } catch (...) {
+        errors[static_cast<std::size_t>(k)] = std::current_exception();
+        next = 10;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  double right = 0, total = 0, mean = 0, squares = 0;
+  for (const auto& o : outcomes) {
+    right += o.test / 100 * static_cast<double>(o.test_size);
+    total += static_cast<double>(o.test_size);
+    mean += o.test / 10;
+  }
+  for (const auto& o : outcomes) squares += (o.test - mean) * (o.test - mean);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "\ncross-validated accuracy %.2f %% (%.0f of %.0f reviews; folds %.1f +- %.1f %%, min %.1f, max %.1f)\n",
+      100 * right / total, right, total, mean, std::sqrt(squares / 9),
+      std::min_element(outcomes.begin(), outcomes.end(), [](auto& a, auto& b) { return a.test < b.test; })->test,
+      std::max_element(outcomes.begin(), outcomes.end(), [](auto& a, auto& b) { return a.test < b.test; })->test);
+  std::printf("time: %.0f s for ten folds\n", seconds);
+  return 0;
+}
+
+template <class Cell>
+int train(const recur::cli::Args& args, Settings settings, const std::string& cell_name) {
+  const double clip = args.number("clip"), word_dropout = args.number("word-dropout");
+  if (!(clip > 0)) args.fail("--clip must be positive");
+  if (!(word_dropout >= 0 && word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
+  settings.lowercase = args.has("reviews");
+  const int fold = static_cast<int>(args.integer("fold", 0, 9));
+  if (!args.has("reviews")) {
+    if (args.has("cross-validate") || fold != 9) args.fail("--fold and --cross-validate are for --reviews");
+  }
+  if (args.has("cross-validate")) return cross_validate<Cell>(args, settings, cell_name);
+  const Data d = args.has("reviews") ? split_reviews(load_reviews(args.str("reviews")), args.str("reviews"), fold)
+                                     : load_treebank(args, settings.classes);
+  std::printf("data: %s\n", d.origin.c_str());
+  const Outcome o = train_on<Cell>(args, settings, d, cell_name, true, args.str("save"));
+  std::printf("\ntest accuracy %.1f %% (%zu %s; %s), the model of epoch %ld (validation %.1f %%)\n", o.test,
+              o.test_size, args.has("reviews") ? "reviews" : "sentences",
+              settings.classes == 5 ? "five classes" : "positive or negative", static_cast<long>(o.best_epoch), o.dev);
+  std::printf("speed: training %.0f s (%.0f sequences/s, %.0f words/s), testing %.0f sequences/s\n", o.seconds,
+              o.sequences / std::max(o.seconds, 1e-9), o.tokens / std::max(o.seconds, 1e-9),
+              static_cast<double>(o.test_size) / std::max(o.infer_seconds, 1e-9));
+  if (args.has("save")) std::printf("wrote %s\n", args.str("save").c_str());
   return 0;
 }
 
@@ -387,9 +506,8 @@ Settings settings_of(const recur::cli::Args& args) {
   s.max_length = args.integer("max-length", 0);
   s.dropout = args.number("dropout");
   if (!(s.dropout >= 0 && s.dropout < 1)) args.fail("--dropout must be in [0, 1)");
-  const std::string pooling = args.str("pooling");
-  if (pooling != "final" && pooling != "mean") args.fail("--pooling must be final or mean, got '" + pooling + "'");
-  s.pooling = pooling == "mean" ? recur::text::Pooling::mean : recur::text::Pooling::final_state;
+  if (!pooling_of(args.str("pooling"), s.pooling))
+    args.fail("--pooling must be final, mean or max, got '" + args.str("pooling") + "'");
   return s;
 }
 
@@ -422,9 +540,8 @@ int run_predict(const recur::cli::Args& args) {
   s.hidden = number("seq.hidden", 1, 4096);
   s.layers = number("seq.layers", 1, 16);
   s.bidirectional = meta.at("seq.bidirectional") == "1";
-  if (meta.at("seq.pooling") != "mean" && meta.at("seq.pooling") != "final")
+  if (!pooling_of(meta.at("seq.pooling"), s.pooling))
     throw recur::io_error(path + ": bad seq.pooling '" + meta.at("seq.pooling") + "'");
-  s.pooling = meta.at("seq.pooling") == "mean" ? recur::text::Pooling::mean : recur::text::Pooling::final_state;
   s.max_length = number("seq.max_length", 0, 1L << 30);
   s.lowercase = meta.at("seq.lowercase") == "1";
   const Vocabulary vocab = Vocabulary::from_words(recur::cli::split_lines(meta.at("seq.vocabulary")), false);
@@ -449,10 +566,15 @@ int main(int argc, char** argv) {
   args.option("hidden", "H", "hidden size (per direction)", "100");
   args.option("layers", "N", "stacked layers", "1");
   args.flag("bidirectional", "read the words in both directions");
-  args.option("pooling", "final|mean", "the final state or the mean over the steps", "final");
+  args.option("pooling", "final|mean|max", "the final state, or the mean or maximum over the steps", "final");
   args.flag("roots-only", "--data: train on whole sentences only, not on every labelled phrase");
   args.option("max-length", "N", "keep the first N words of longer texts (0: all)", "0");
-  args.option("dropout", "P", "dropout on the word vectors and the pooled vector while training", "0.5");
+  args.option("dropout", "P", "dropout on the word vectors, between layers and on the pooled vector while training",
+              "0.5");
+  args.option("vectors", "FILE", "initial word vectors, one word and E numbers per line (GloVe text format)", "");
+  args.option("fold", "K", "--reviews: test on fold cvKxx (validation: the fold before)", "9");
+  args.flag("cross-validate", "--reviews: train and test on each of the ten folds in turn (Pang and Lee's protocol)");
+  args.option("threads", "N", "--cross-validate: folds trained at once", "1");
   args.option("word-dropout", "P", "training words become unknown with probability P", "0");
   args.option("min-count", "N", "training words seen fewer times are unknown", "1");
   args.option("epochs", "N", "training epochs (the best on validation is kept)", "10");

@@ -55,12 +55,20 @@ struct Progress {
   }
 };
 
+std::string dropout_text(double p) {
+  char text[64];
+  std::snprintf(text, sizeof text, " (dropout %g between)", p);
+  return text;
+}
+
 Settings settings_from(const recur::cli::Args& args) {
   Settings s;
   s.cell = args.str("cell");
   if (s.cell != "lstm" && s.cell != "gru" && s.cell != "elman") args.fail("--cell must be lstm, gru or elman");
   s.hidden = args.integer("hidden", 1, 4096);
   s.layers = args.integer("layers", 1, 64);
+  s.dropout = args.number("dropout");
+  if (!(s.dropout >= 0 && s.dropout < 1)) args.fail("--dropout must be in [0, 1)");
   s.lags = args.integer("lags", 0, 100000);
   s.window = args.integer("window", 0, 100000);
   s.horizon = args.integer("horizon", 1);
@@ -271,8 +279,9 @@ int run(const recur::cli::Args& args, const recur::series::Series& data, Setting
     progress.done();
     half_width = 1.96 * report.validation_rmse;
     std::printf(
-        "model: %s x %ld, %ld layer(s), %ld lags, window %ld, %s%s\n", s.cell.c_str(), static_cast<long>(s.hidden),
-        static_cast<long>(s.layers), static_cast<long>(s.lags), static_cast<long>(report.window),
+        "model: %s x %ld, %ld layer(s)%s, %ld lags, window %ld, %s%s\n", s.cell.c_str(), static_cast<long>(s.hidden),
+        static_cast<long>(s.layers), s.layers > 1 && s.dropout > 0 ? dropout_text(s.dropout).c_str() : "",
+        static_cast<long>(s.lags), static_cast<long>(report.window),
         s.horizon == 1 ? "one step ahead" : ("encoder-decoder over " + std::to_string(s.horizon) + " steps").c_str(),
         s.skip == "auto"  ? ", with or without a linear autoregressive skip"
         : s.skip == "yes" ? ", plus a linear autoregressive skip"
@@ -352,7 +361,8 @@ int main(int argc, char** argv) {
   args.flag("fill", "interpolate blank and NaN values instead of refusing the file");
   args.option("cell", "lstm|gru|elman", "recurrent cell", "lstm");
   args.option("hidden", "N", "hidden units per layer", "32");
-  args.option("layers", "N", "stacked recurrent layers", "1");
+  args.option("layers", "N", "stacked recurrent layers", "2");
+  args.option("dropout", "P", "dropout between stacked layers while training", "0.1");
   args.option("lags", "N", "past values the net reads at each step (0: the season length, else 12)", "0");
   args.option("window", "N", "steps per training sequence (0: 24, fewer on short data)", "0");
   args.option("horizon", "N", "1: one step ahead; N > 1: an encoder-decoder forecasts N steps at once", "1");

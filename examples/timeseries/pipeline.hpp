@@ -45,7 +45,8 @@ struct Settings {
   bool scheduled = false;     ///< scheduled sampling in the decoder (else teacher forcing)
   bool refit = true;          ///< retrain on training + validation data for the best epoch count
   Index epochs = 150, patience = 25, batch = 16;
-  Index inits = 1;  ///< random initialisations trained per chosen candidate
+  Index inits = 1;     ///< random initialisations trained per chosen candidate
+  double dropout = 0;  ///< between stacked layers while training
   double lr = 3e-3, clip = 1.0, ridge = 1e-3;
   std::uint64_t seed = 1;
   bool quiet = false;
@@ -321,7 +322,7 @@ class Candidate {
         const Index B = static_cast<Index>(part.size());
         if (H == 1) {
           windows(view_, settings_.lags, window_, part, x, target);
-          const auto& out = model_.forward(x, recur::Batch(B), step_trace);
+          const auto& out = model_.forward(x, recur::Batch(B), step_trace, nullptr, &rng_);
           const auto loss = recur::mse(out, target);
           model_.backward(step_trace, loss.grad);
           loss_sum += loss.value;
@@ -334,7 +335,7 @@ class Candidate {
           for (Index b = 0; b < B; ++b)
             for (Index k = 0; k < H; ++k)
               future(k, b) = static_cast<S>(view_.s[static_cast<std::size_t>(part[static_cast<std::size_t>(b)] + k)]);
-          const auto& out = model_.forward_sequence(x, recent, &future, seq_trace, teacher, &rng_);
+          const auto& out = model_.forward_sequence(x, recent, &future, seq_trace, teacher, &rng_, &rng_);
           const auto loss = recur::mse(out, future);
           model_.backward_sequence(seq_trace, loss.grad);
           loss_sum += loss.value;
@@ -383,6 +384,7 @@ class Candidate {
     o.layers = s.layers;
     o.horizon = s.horizon;
     o.linear = s.linear;
+    o.dropout = s.dropout;
     return o;
   }
 

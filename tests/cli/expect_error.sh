@@ -11,7 +11,7 @@ if [ "$actual" -ne "$code" ]; then
   echo "exit code $actual, expected $code; stderr: $stderr"
   exit 1
 fi
-if ! grep -qE "$pattern" <<<"$stderr"; then
+if ! grep -qE -e "$pattern" <<<"$stderr"; then
   echo "stderr does not match '$pattern': $stderr"
   exit 1
 fi

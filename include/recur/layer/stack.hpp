@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "recur/layer/dropout.hpp"
 #include "recur/layer/recurrent.hpp"
 
 namespace recur {
@@ -21,6 +22,7 @@ struct StackOptions {
   Index layers = 1;
   bool bidirectional = false;
   Merge merge = Merge::concat;
+  double dropout = 0;  ///< on each layer's output but the last, while training (PyTorch's `dropout`)
 };
 
 template <class Cell>
@@ -32,15 +34,17 @@ class Stack {
   using State = SequenceState<S>;  // h [H x (L*D*B)], block l*D + d
 
   struct Trace {
-    std::vector<typename Layer::Trace> layers;  // index l*D + d
-    std::vector<MatX<S>> outputs;               // merged output of each layer [O x T*B]
+    std::vector<typename Layer::Trace> layers;        // index l*D + d
+    std::vector<MatX<S>> outputs;                     // merged output of each layer [O x T*B]
+    std::vector<typename Dropout<S>::Trace> dropped;  // layer l's output as layer l+1 reads it
     Batch batch{1};
     State final;         // h_n, c_n
     State grad_initial;  // set by backward
     const MatX<S>& output() const { return outputs.back(); }
   };
 
-  Stack(Index input, Index hidden, StackOptions options = {}, Rng& rng = global_rng()) : options_(options) {
+  Stack(Index input, Index hidden, StackOptions options = {}, Rng& rng = global_rng())
+      : options_(options), dropout_(options.dropout) {
     if (options.layers < 1) throw value_error("Stack: layers must be >= 1, got " + std::to_string(options.layers));
     Index in = input;
     for (Index l = 0; l < options.layers; ++l) {
@@ -68,18 +72,23 @@ class Stack {
   std::string describe() const {
     std::string m = options_.merge == Merge::concat ? "concat" : options_.merge == Merge::sum ? "sum" : "mean";
     return "Stack(" + layers_.front().cell().describe() + ", layers=" + std::to_string(layers()) +
-           ", bidirectional=" + (options_.bidirectional ? "1" : "0") + ", merge=" + m + ")";
+           ", bidirectional=" + (options_.bidirectional ? "1" : "0") + ", merge=" + m +
+           (dropout_.p() > 0 && layers() > 1 ? ", dropout=" + std::to_string(dropout_.p()) : "") + ")";
   }
 
-  /// Forward over x [I x T*B]; `initial` in PyTorch's layout, zero when null.
+  /// Forward over x [I x T*B]; `initial` in PyTorch's layout, zero when null. `training`: the
+  /// generator for dropout between layers while training; null for inference.
   template <class X>
-  const MatX<S>& forward(X&& x, const Batch& batch, Trace& tr, const State* initial = nullptr) const {
+  const MatX<S>& forward(X&& x, const Batch& batch, Trace& tr, const State* initial = nullptr,
+                         Rng* training = nullptr) const {
     const Index B = batch.size(), n = hidden_size(), LD = layers() * directions();
     check_state(initial, B, "Stack::forward initial state");
     tr.layers.resize(static_cast<std::size_t>(LD));
     tr.outputs.resize(static_cast<std::size_t>(layers()));
+    tr.dropped.resize(static_cast<std::size_t>(layers() - 1));
     tr.batch = batch;
     for (Index l = 0; l < layers(); ++l) {
+      const MatX<S>* below = l > 0 ? &input_of(tr, l, training) : nullptr;  // both directions read it
       for (Index d = 0; d < directions(); ++d) {
         const Index k = l * directions() + d;
         State s0;
@@ -88,7 +97,7 @@ class Stack {
         if (l == 0)
           layer(l, d).forward(std::forward<X>(x), batch, lt, initial ? &s0 : nullptr);  // copied if temporary
         else
-          layer(l, d).forward(tr.outputs[static_cast<std::size_t>(l - 1)], batch, lt, initial ? &s0 : nullptr);
+          layer(l, d).forward(*below, batch, lt, initial ? &s0 : nullptr);
       }
       merge(tr, l);
     }
@@ -138,7 +147,11 @@ class Stack {
         tr.grad_initial.h.middleCols(k * B, B) = lt.grad_initial.h;
         if (Cell::has_cell_state) tr.grad_initial.c.middleCols(k * B, B) = lt.grad_initial.c;
       }
-      grad = std::move(dx);
+      const bool dropped = l > 0 && tr.dropped[static_cast<std::size_t>(l - 1)].mask.size() > 0;
+      if (dropped)
+        grad = dropout_.backward(tr.dropped[static_cast<std::size_t>(l - 1)], dx);
+      else
+        grad = std::move(dx);
     }
     return grad;
   }
@@ -156,6 +169,15 @@ class Stack {
     if (l < 0 || l >= layers() || d < 0 || d >= directions())
       throw std::out_of_range("Stack::layer(" + std::to_string(l) + ", " + std::to_string(d) + ") of " + describe());
     return static_cast<std::size_t>(l * directions() + d);
+  }
+
+  /// What layer l >= 1 reads: layer l-1's output, with dropout when training.
+  const MatX<S>& input_of(Trace& tr, Index l, Rng* training) const {
+    const MatX<S>& below = tr.outputs[static_cast<std::size_t>(l - 1)];
+    auto& dropped = tr.dropped[static_cast<std::size_t>(l - 1)];
+    if (training && dropout_.p() > 0) return dropout_.forward(below, dropped, training);
+    dropped.mask.resize(0, 0);  // inference (or p = 0): no copy, and backward passes gradients through
+    return below;
   }
 
   void check_state(const State* s, Index B, const char* what) const {
@@ -210,6 +232,7 @@ class Stack {
   }
 
   StackOptions options_;
+  Dropout<S> dropout_;
   std::vector<Layer> layers_;
 };
 

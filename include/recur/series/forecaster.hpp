@@ -29,6 +29,7 @@ struct ForecasterOptions {
   Index horizon = 1;          ///< 1: one step ahead; > 1: encoder-decoder over this many steps
   bool linear = true;         ///< add the linear autoregressive skip
   bool train_linear = false;  ///< update the skip by gradient descent (otherwise it stays as fitted)
+  double dropout = 0;         ///< between stacked layers while training
 };
 
 template <class Cell>
@@ -57,10 +58,10 @@ class Forecaster {
 
   Forecaster(ForecasterOptions options, Rng& rng = global_rng())
       : options_(checked(options)),
-        encoder_(options.lags, options.hidden, StackOptions{options.layers}, rng),
+        encoder_(options.lags, options.hidden, stack_options(options), rng),
         head_(options.hidden, 1, rng),
         linear_(options.lags, 1, rng) {
-    if (options.horizon > 1) decoder_.emplace(options.lags, options.hidden, StackOptions{options.layers}, rng);
+    if (options.horizon > 1) decoder_.emplace(options.lags, options.hidden, stack_options(options), rng);
     head_.weight.setZero();
     if (!options.linear) linear_.weight.setZero();
   }
@@ -81,9 +82,10 @@ class Forecaster {
   // ---- one step ahead -------------------------------------------------------------------------
 
   /// x [p x T*B] (step t of sequence b in column t*B + b) -> predictions [1 x T*B].
+  /// `training`: the generator for dropout between layers while training; null for inference.
   const MatX<S>& forward(const MatX<S>& x, const Batch& batch, StepTrace& tr,
-                         const typename Rnn::State* initial = nullptr) const {
-    const MatX<S>& h = encoder_.forward(x, batch, tr.rnn, initial);
+                         const typename Rnn::State* initial = nullptr, Rng* training = nullptr) const {
+    const MatX<S>& h = encoder_.forward(x, batch, tr.rnn, initial, training);
     combine(x, h, tr);
     return tr.y;
   }
@@ -103,9 +105,11 @@ class Forecaster {
   /// window [p x W*B]: the encoder's inputs before the origin; recent [p x B]: row i is
   /// s(o-1-i); teacher [H x B] (or null): the true s(o+k), fed to step k+1 with probability
   /// `teacher_prob` (1: teacher forcing, 0: free running), drawn per step and column from rng.
-  /// Returns the predictions [H x B].
+  /// `training`: the generator for dropout between layers while training. Returns the
+  /// predictions [H x B].
   const MatX<S>& forward_sequence(const MatX<S>& window, const MatX<S>& recent, const MatX<S>* teacher,
-                                  SequenceTrace& tr, double teacher_prob = 1.0, Rng* rng = nullptr) const {
+                                  SequenceTrace& tr, double teacher_prob = 1.0, Rng* rng = nullptr,
+                                  Rng* training = nullptr) const {
     require_decoder("forward_sequence");
     const Index p = lags(), H = horizon(), B = recent.cols();
     if (B < 1) throw shape_error("Forecaster::forward_sequence: recent has no columns (an empty batch)");
@@ -114,7 +118,7 @@ class Forecaster {
     if (window.cols() % B != 0 || window.cols() == 0)
       throw shape_error("Forecaster::forward_sequence: window has " + std::to_string(window.cols()) +
                         " columns, not a positive multiple of the batch " + std::to_string(B));
-    encoder_.forward(window, Batch(B), tr.encoder);
+    encoder_.forward(window, Batch(B), tr.encoder, nullptr, training);
     tr.decoder.resize(static_cast<std::size_t>(H));
     tr.y.resize(H, B);
     MatX<S> fed(H, B);  // what step k+1 reads as s(o+k)
@@ -124,7 +128,7 @@ class Forecaster {
         for (Index j = 1; j <= p; ++j) x(j - 1, b) = k - j >= 0 ? fed(k - j, b) : recent(j - k - 1, b);
       auto& st = tr.decoder[static_cast<std::size_t>(k)];
       const auto* state = k == 0 ? &tr.encoder.final : &tr.decoder[static_cast<std::size_t>(k - 1)].rnn.final;
-      const MatX<S>& h = decoder_->forward(MatX<S>(x), Batch(B), st.rnn, state);  // a copy: x is reused
+      const MatX<S>& h = decoder_->forward(MatX<S>(x), Batch(B), st.rnn, state, training);  // a copy: x is reused
       combine(x, h, st);
       tr.y.row(k) = st.y;
       for (Index b = 0; b < B; ++b) {
@@ -169,6 +173,9 @@ class Forecaster {
   }
 
  private:
+  static StackOptions stack_options(const ForecasterOptions& o) {
+    return StackOptions{o.layers, false, Merge::concat, o.dropout};
+  }
   static ForecasterOptions checked(ForecasterOptions o) {
     if (o.lags < 1 || o.hidden < 1 || o.layers < 1 || o.horizon < 1)
       throw value_error("Forecaster: lags, hidden, layers and horizon must be >= 1");

@@ -3,7 +3,8 @@
 //   a score in [-1, 1] (tanh; train with mse against -1 hate .. +1 love), or
 //   class logits (train with softmax_cross_entropy), e.g. the treebank's five classes.
 // Pooling is the final state of the last layer (both directions' h_n when bidirectional, as a
-// PyTorch user would take it) or the mean of the last layer's outputs over the real steps.
+// PyTorch user would take it), or the mean or the feature-wise maximum of the last layer's
+// outputs over the real steps.
 #pragma once
 
 #include <cmath>
@@ -16,7 +17,7 @@
 
 namespace recur::text {
 
-enum class Pooling { final_state, mean };
+enum class Pooling { final_state, mean, max };
 
 struct ClassifierOptions : EncoderOptions {
   Pooling pooling = Pooling::final_state;
@@ -32,6 +33,7 @@ class SequenceClassifier {
   struct Trace {
     typename TokenEncoder<Cell>::Trace encoder;
     typename MeanOverTime<S>::Trace mean;
+    typename MaxOverTime<S>::Trace max;
     MatX<S> pooled;  // [P x B]
     typename Dropout<S>::Trace dropped;
     typename Dense<S>::Trace head;
@@ -50,8 +52,7 @@ class SequenceClassifier {
   bool scores() const { return options_.classes == 0; }
   std::string describe() const {
     const auto& d = encoder_.dropout();
-    return "SequenceClassifier(" + encoder_.describe() + ", " +
-           (options_.pooling == Pooling::mean ? "mean over steps" : "final state") + ", " + head_.describe() +
+    return "SequenceClassifier(" + encoder_.describe() + ", " + pooling_name() + ", " + head_.describe() +
            (scores() ? ", tanh" : "") + (d.p() > 0 ? ", " + d.describe() : "") + ")";
   }
 
@@ -61,7 +62,9 @@ class SequenceClassifier {
     const auto& h = encoder_.forward(tokens, tr.encoder, training);  // [D*H x T*B]
     const Index B = tokens.batch.size();
     if (options_.pooling == Pooling::mean) {
-      tr.pooled = pooler_.forward(h, tokens.batch, tr.mean);
+      tr.pooled = mean_.forward(h, tokens.batch, tr.mean);
+    } else if (options_.pooling == Pooling::max) {
+      tr.pooled = max_.forward(h, tokens.batch, tr.max);
     } else {  // the last layer's h_n of each direction, stacked
       const auto& rnn = encoder_.stack();
       const Index D = rnn.directions(), H = rnn.hidden_size(), last = (rnn.layers() - 1) * D;
@@ -82,7 +85,11 @@ class SequenceClassifier {
     if (scores()) dz.array() *= S(1) - tr.y.array().square();
     const MatX<S> dpooled = encoder_.dropout().backward(tr.dropped, head_.backward(tr.head, dz));  // [P x B]
     if (options_.pooling == Pooling::mean) {
-      encoder_.backward(tr.encoder, pooler_.backward(tr.mean, dpooled));
+      encoder_.backward(tr.encoder, mean_.backward(tr.mean, dpooled));
+      return;
+    }
+    if (options_.pooling == Pooling::max) {
+      encoder_.backward(tr.encoder, max_.backward(tr.max, dpooled));
       return;
     }
     // The pooled vector is the final state: its gradient enters as grad_final, the outputs get none.
@@ -110,12 +117,24 @@ class SequenceClassifier {
  private:
   Index pooled_size() const {
     const auto& rnn = encoder_.stack();
-    return options_.pooling == Pooling::mean ? rnn.output_size() : rnn.directions() * rnn.hidden_size();
+    return options_.pooling == Pooling::final_state ? rnn.directions() * rnn.hidden_size() : rnn.output_size();
+  }
+  std::string pooling_name() const {
+    switch (options_.pooling) {
+      case Pooling::mean:
+        return "mean over steps";
+      case Pooling::max:
+        return "maximum over steps";
+      case Pooling::final_state:
+        break;
+    }
+    return "final state";
   }
 
   ClassifierOptions options_;
   TokenEncoder<Cell> encoder_;
-  MeanOverTime<S> pooler_;
+  MeanOverTime<S> mean_;
+  MaxOverTime<S> max_;
   Dense<S> head_;
 };
 

@@ -1,6 +1,6 @@
 // The front every text model here shares: token features -> TokenEmbedding -> dropout (while
-// training) -> a recurrent Stack. The tagger puts a label on each of its outputs, the classifier
-// pools them into one vector.
+// training) -> a recurrent Stack (with its own dropout between layers, stack.dropout). The tagger puts a label on each
+// of its outputs, the classifier pools them into one vector.
 #pragma once
 
 #include <string>
@@ -47,7 +47,7 @@ class TokenEncoder {
   /// The recurrent outputs [D*H x T*B]; `training`: the generator for dropout, null for inference.
   const MatX<S>& forward(const TokenBatch& tokens, Trace& tr, Rng* training) const {
     const auto& x = embedding_.forward(tokens, tr.embedding);  // [E x T*B]
-    return rnn_.forward(dropout_.forward(x, tr.dropped, training), tokens.batch, tr.rnn);
+    return rnn_.forward(dropout_.forward(x, tr.dropped, training), tokens.batch, tr.rnn, nullptr, training);
   }
 
   /// dh [D*H x T*B] (and the gradient of the final states, if any) -> gradients (accumulated).
