@@ -8,7 +8,9 @@
 // the state carried from step to step; the time per iteration is the time per step.
 // RNTN cases: rntn/{train|infer}/d:25 over generated trees with the Sentiment Treebank's
 // length distribution (random bracketings, a 16,000-word vocabulary): counter trees_per_s;
-// train is forward, backpropagation through structure, L2 and an AdaGrad step per minibatch of 27.
+// train is forward, backpropagation through structure, L2 and an AdaGrad step per minibatch of 27
+// (every word vector updated, as recur-sentiment by default); train_sparse_words updates only the
+// minibatch's word vectors (Embedding::sparse_gradient, recur-sentiment --sparse-words).
 // Parser cases: parser/cky[_beam8]/len:25/d:25: CKY decoding of a 25-word sentence (beam 2, 8).
 // Shared-model case: lstm/stream_shared/I:1/H:32/threads:{1,2}: each thread streams its own
 // state through one const model (inference under load); steps_per_s is the total.
@@ -238,11 +240,12 @@ const Treebank& generated_treebank() {
   return bank;
 }
 
-void rntn(benchmark::State& st, bool train) {
+void rntn(benchmark::State& st, bool train, bool sparse_words = false) {
   using Net = tree::RecursiveNet<float>;
   const Treebank& bank = generated_treebank();
   Rng rng(1);
   Net net(16000, 25, 5, rng);
+  net.embedding.sparse_gradient = sparse_words;
   AdaGrad<float> opt(0.01f);
   Net::Trace tr;
   const std::size_t batch = train ? 27 : 256;
@@ -285,6 +288,9 @@ int main(int argc, char** argv) {
   register_stream<GRUT>("gru");
   benchmark::RegisterBenchmark("lstm/stream_shared/I:1/H:32", stream_shared)->Threads(1)->Threads(2)->UseRealTime();
   benchmark::RegisterBenchmark("rntn/train/d:25", [](benchmark::State& st) { rntn(st, true); })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("rntn/train_sparse_words/d:25", [](benchmark::State& st) { rntn(st, true, true); })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   benchmark::RegisterBenchmark("rntn/infer/d:25", [](benchmark::State& st) { rntn(st, false); })

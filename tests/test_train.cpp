@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "error_of.hpp"
 #include "helpers.hpp"
@@ -82,6 +83,59 @@ TEST_CASE("losses pass gradient checks and known values", "[loss][gradient]") {
                            return softmax_cross_entropy(last.predict(y, batch), {1, 2}).value;
                          })) < 1e-8);
   }
+}
+
+/// Three steps of `Opt` on an embedding whose minibatches use a few tokens each, with the
+/// gradient dense or sparse (used columns only); returns the weights and the optimizer state.
+template <class Opt>
+std::pair<MatX<double>, std::vector<MatX<double>>> embedding_steps(Opt opt, bool sparse, double l2) {
+  Rng rng(2);
+  Embedding<double> e(7, 3, rng);
+  e.sparse_gradient = sparse;
+  const std::vector<std::vector<Index>> batches{{1, 4, 1}, {6}, {4, 0, 2, 2}};
+  for (const auto& ids : batches) {
+    Embedding<double>::Trace tr;
+    const auto& y = e.forward(ids, Batch(1), tr);
+    e.backward(tr, y.array().sin().matrix());
+    if (l2 != 0) add_l2(e, l2);
+    if (sparse) CHECK(e.used_columns.columns().size() == std::set<Index>(ids.begin(), ids.end()).size());
+    opt.step(e);
+    CHECK(e.grad_weight.isZero(0));
+    CHECK(e.used_columns.columns().empty());
+  }
+  return {e.weight, opt.state()};
+}
+
+TEST_CASE("sparse embedding gradients: AdaGrad and SGD visit the used tokens only, with the same result",
+          "[optimizer][embedding]") {
+  const auto dense = embedding_steps(AdaGrad<double>(0.1), false, 0);
+  const auto sparse = embedding_steps(AdaGrad<double>(0.1), true, 0);
+  // The same up to rounding (a column is updated with scalar code, a whole matrix with SIMD).
+  CHECK(sparse.first.isApprox(dense.first, 1e-15));
+  CHECK(sparse.second.at(0).isApprox(dense.second.at(0), 1e-15));
+  CHECK(embedding_steps(SGD<double>(0.1), true, 0)
+            .first.isApprox(embedding_steps(SGD<double>(0.1), false, 0).first, 1e-15));
+  // Optimizers that move parameters without a gradient (momentum, Adam) stay dense.
+  CHECK(embedding_steps(Adam<double>(0.1), true, 0).first == embedding_steps(Adam<double>(0.1), false, 0).first);
+  CHECK(embedding_steps(SGD<double>(0.1, 0.9), true, 0).first ==
+        embedding_steps(SGD<double>(0.1, 0.9), false, 0).first);
+  // Only the used columns were visited: a NaN planted in an unused column's gradient is never read.
+  Embedding<double> e(4, 2);
+  e.sparse_gradient = true;
+  e.add_gradient(1, VecX<double>::Ones(2));
+  e.grad_weight(0, 3) = std::nan("");
+  AdaGrad<double> opt(0.1);
+  const MatX<double> before = e.weight;
+  opt.step(e);
+  CHECK(e.weight.col(3) == before.col(3));
+  CHECK(e.weight.col(1) != before.col(1));
+  // Lazy L2: token 5 is never used, so a sparse gradient leaves it as initialised, while
+  // dense L2 shrinks it; the used tokens differ too.
+  const auto lazy = embedding_steps(SGD<double>(0.1), true, 0.5);
+  const auto full = embedding_steps(SGD<double>(0.1), false, 0.5);
+  CHECK(lazy.first.col(5) == embedding_steps(SGD<double>(0.1), true, 0).first.col(5));
+  CHECK(full.first.col(5).isApprox(lazy.first.col(5) * std::pow(1 - 0.1 * 0.5, 3), 1e-14));
+  CHECK(!lazy.first.col(6).isApprox(full.first.col(6), 1e-6));
 }
 
 TEST_CASE("optimizers follow PyTorch's update rules", "[optimizer]") {

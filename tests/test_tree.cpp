@@ -143,15 +143,38 @@ TEST_CASE("a tensor node equals the formula computed by hand", "[tree][rntn]") {
   net.embedding.weight << 0.3, -0.7, 0.5;
   net.weight << 0.4, -0.2;
   net.bias << 0.1;
-  net.composition.tensor << 0.2, -0.3, 0.5, 0.7;  // column-major [[0.2, 0.5], [-0.3, 0.7]]
+  net.composition.tensor << 0.2, 0.1, 0.7;  // the upper triangle of V = [[0.2, 0.1], [0.1, 0.7]]
   const Tree t = parse("(1 (0 x) (1 y))");
   RecursiveNet<double>::Trace tr;
   net.forward(RecursiveNet<double>::flatten({&t}, {{1, 2}}), tr);
   const double a = -0.7, b = 0.5;
-  const double quad = a * (0.2 * a + 0.5 * b) + b * (-0.3 * a + 0.7 * b);
+  const double quad = a * (0.2 * a + 0.1 * b) + b * (0.1 * a + 0.7 * b);
   CHECK(tr.x(0, 2) == Approx(std::tanh(0.4 * a - 0.2 * b + 0.1 + quad)).epsilon(1e-14));
   CHECK(tr.x(0, 0) == a);
   CHECK(tr.x(0, 1) == b);
+}
+
+TEST_CASE("the packed tensor composes as the paper's full slices", "[tree][rntn]") {
+  // p = tanh(c^T V[1:d] c + W c + b) with every V_k [2d x 2d] unpacked from its upper triangle.
+  Rng rng(5);
+  RecursiveNet<double> net(4, 3, 2, rng);
+  net.bias.setRandom();
+  const Tree t = parse("(1 (0 (1 w) (0 x)) (1 y))");
+  RecursiveNet<double>::Trace tr;
+  net.forward(RecursiveNet<double>::flatten({&t}, {{3, 1, 2}}), tr);
+  VecX<double> c(6);
+  c << net.embedding.weight.col(3), net.embedding.weight.col(1);
+  for (int node : {2, 4}) {
+    if (node == 4) c << tr.x.col(2), net.embedding.weight.col(2);
+    VecX<double> z = net.weight * c + net.bias;
+    for (Index k = 0; k < 3; ++k) {
+      const MatX<double> v = net.composition.slice(k);
+      CHECK(v == v.transpose());
+      CHECK(v(1, 4) == net.composition.tensor(k, TensorComposition<double>::packed_index(1, 4, 6)));
+      z(k) += c.dot(v * c);
+    }
+    for (Index k = 0; k < 3; ++k) CHECK(tr.x(k, node) == Approx(std::tanh(z(k))).epsilon(1e-13));
+  }
 }
 
 TEMPLATE_TEST_CASE("backpropagation through structure matches finite differences", "[tree][gradient]",

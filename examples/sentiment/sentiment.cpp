@@ -123,6 +123,9 @@ int train(const recur::cli::Args& args) {
   const auto seed = static_cast<std::uint64_t>(args.integer("seed"));
   recur::Rng rng(seed);
   Net net(vocab.size(), dim, 5, rng);
+  // Sparse: AdaGrad and L2 visit only the minibatch's words (faster, lazy L2). Dense: every
+  // word vector takes its L2 step every minibatch, which shrinks the rare ones: more accurate.
+  net.embedding.sparse_gradient = args.has("sparse-words");
   if (args.has("vectors")) {
     const Index found = recur::tree::load_word_vectors(args.str("vectors"), vocab, net.embedding.weight);
     std::printf("word vectors: %ld of %ld words found in %s\n", static_cast<long>(found),
@@ -130,9 +133,9 @@ int train(const recur::cli::Args& args) {
   }
   recur::AdaGrad<float> opt(static_cast<float>(args.number("lr")));
   const double l2_weights = args.number("l2"), l2_words = args.number("l2-words");
-  std::printf("data: %s; vocabulary %ld words\nmodel: %s, AdaGrad lr %g, minibatch %ld, L2 %g (words %g)\n",
+  std::printf("data: %s; vocabulary %ld words\nmodel: %s, AdaGrad lr %g, minibatch %ld, L2 %g (words %g%s)\n",
               d.origin.c_str(), static_cast<long>(vocab.size()), net.describe().c_str(), args.number("lr"),
-              static_cast<long>(batch), l2_weights, l2_words);
+              static_cast<long>(batch), l2_weights, l2_words, net.embedding.sparse_gradient ? ", sparse" : "");
 
   std::vector<std::size_t> order(d.train.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -343,8 +346,10 @@ int main(int argc, char** argv) {
   args.option("epochs", "N", "training epochs (the best on dev is kept)", "25");
   args.option("batch", "N", "trees per minibatch", "27");
   args.option("lr", "X", "AdaGrad learning rate", "0.01");
-  args.option("l2", "X", "L2 strength of the composition and classifier weights", "0.0001");
-  args.option("l2-words", "X", "L2 strength of the word vectors", "0.00001");
+  args.option("l2", "X", "L2 strength of the composition and classifier weights", "0.00001");
+  args.option("l2-words", "X", "L2 strength of the word vectors", "0.000001");
+  args.flag("sparse-words",
+            "update and regularise only the word vectors of each minibatch (faster; lazy L2, less accurate)");
   args.option("adagrad-reset", "N", "clear AdaGrad's accumulated squares every N epochs (0: never)", "0");
   args.option("vectors", "FILE", "initial word vectors, one word and D numbers per line (GloVe text format)", "");
   args.option("threads", "N", "threads per minibatch, at most 2 (one per shard; results do not depend on it)",

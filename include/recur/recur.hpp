@@ -27,6 +27,7 @@
 #include "recur/train/gradient_check.hpp"
 #include "recur/train/loss.hpp"
 #include "recur/train/optimizer.hpp"
+#include "recur/train/regularization.hpp"
 
 #include "recur/io/atomic_file.hpp"
 #include "recur/io/model_file.hpp"

@@ -20,6 +20,11 @@ class Embedding {
   using Ids = std::vector<Index>;
   MatX<S> weight;  // [E x V]
   MatX<S> grad_weight;
+  /// As PyTorch's nn.Embedding(sparse=True): the gradient remembers which columns it holds, so
+  /// AdaGrad and plain SGD visit only the tokens a minibatch used instead of the whole table
+  /// (the same result, up to rounding), and add_l2 regularises only those (lazy L2, as CoreNLP).
+  bool sparse_gradient = false;
+  ColumnSet used_columns;
 
   struct Trace {
     Ids ids;
@@ -71,13 +76,21 @@ class Embedding {
       if (id < 0 || id >= vocabulary())
         throw value_error("Embedding::backward: the trace holds token id " + std::to_string(id) +
                           " outside this embedding's vocabulary");
-    for (std::size_t k = 0; k < tr.ids.size(); ++k) grad_weight.col(tr.ids[k]) += dy.col(static_cast<Index>(k));
+    for (std::size_t k = 0; k < tr.ids.size(); ++k) add_gradient(tr.ids[k], dy.col(static_cast<Index>(k)));
     return MatX<S>();
+  }
+
+  /// Adds g [E] to the gradient of token `id` (checked by the caller).
+  template <class G>
+  void add_gradient(Index id, const Eigen::MatrixBase<G>& g) {
+    grad_weight.col(id) += g;
+    if (sparse_gradient) used_columns.add(id);
   }
 
   template <class F>
   void for_each_param(F&& f, const std::string& prefix = "") {
     auto w = make_param(prefix + "weight", weight, grad_weight, TorchLayout::transposed);
+    if (sparse_gradient) w.used_columns = &used_columns;
     f(w);
   }
 };

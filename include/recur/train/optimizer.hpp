@@ -4,6 +4,7 @@
 // (moments, accumulators) is kept in visiting order and sized on the first step.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -43,9 +44,11 @@ class OptimizerBase {
 
   /// Calls update(param, state buffers of that param) for every parameter, `per_param` buffers
   /// each, then zeroes the gradients. The model's parameters (names and shapes) must be those
-  /// of the first step: checked for all of them before anything changes.
+  /// of the first step: checked for all of them before anything changes. When the update leaves
+  /// a parameter and its state alone where the gradient is zero (`zero_gradient_is_no_op`), a
+  /// parameter with known used columns is updated column by column, only there.
   template <class Model, class Update>
-  void apply(Model& model, std::size_t per_param, Update&& update) {
+  void apply(Model& model, std::size_t per_param, bool zero_gradient_is_no_op, Update&& update) {
     std::size_t k = 0;
     model.for_each_param([&](Param<S>& p) {
       if (!signature_.empty()) {
@@ -62,7 +65,11 @@ class OptimizerBase {
                         std::to_string(signature_.size()));
     // A NaN gradient would make every weight it touches NaN: stop before anything changes.
     model.for_each_param([&](Param<S>& p) {
-      if (!p.grad.allFinite())
+      const bool finite = p.used_columns
+                              ? std::all_of(p.used_columns->columns().begin(), p.used_columns->columns().end(),
+                                            [&](Index c) { return p.grad.col(c).allFinite(); })
+                              : p.grad.allFinite();
+      if (!finite)
         throw value_error("optimizer: non-finite gradient in parameter " + p.name + " (step " +
                           std::to_string(steps_ + 1) + "); no parameter was changed");
     });
@@ -87,12 +94,28 @@ class OptimizerBase {
         for (std::size_t j = 0; j < per_param; ++j) state_.push_back(MatX<S>::Zero(p.value.rows(), p.value.cols()));
       }
       MatX<S>* st = per_param ? &state_[k * per_param] : nullptr;
-      if (weight_decay != 0 && !decoupled_decay_) p.grad += weight_decay * p.value;
-      update(p, st);
-      p.grad.setZero();
+      std::vector<Eigen::Map<MatX<S>>> maps;
+      if (p.used_columns && zero_gradient_is_no_op && weight_decay == 0) {
+        for (Index c : p.used_columns->columns()) {
+          Param<S> column{p.name, Eigen::Map<MatX<S>>(p.value.col(c).data(), p.value.rows(), 1),
+                          Eigen::Map<MatX<S>>(p.grad.col(c).data(), p.grad.rows(), 1), p.layout};
+          maps.clear();
+          for (std::size_t j = 0; j < per_param; ++j) maps.emplace_back(st[j].col(c).data(), st[j].rows(), 1);
+          update(column, maps.data());
+          column.grad.setZero();
+        }
+        p.used_columns->clear();
+      } else {
+        for (std::size_t j = 0; j < per_param; ++j) maps.emplace_back(st[j].data(), st[j].rows(), st[j].cols());
+        if (weight_decay != 0 && !decoupled_decay_) p.grad += weight_decay * p.value;
+        update(p, maps.data());
+        p.zero_grad();
+      }
       ++k;
     });
   }
+
+  using State = Eigen::Map<MatX<S>>;
 
   struct Signature {
     std::string name;
@@ -115,8 +138,8 @@ class SGD : public OptimizerBase<S> {
 
   template <class Model>
   void step(Model& model) {
-    this->apply(model, momentum != 0 ? 1 : 0, [&](Param<S>& p, MatX<S>* v) {
-      if (!v) {
+    this->apply(model, momentum != 0 ? 1 : 0, momentum == 0, [&](Param<S>& p, typename SGD::State* v) {
+      if (momentum == 0) {
         p.value -= this->lr * p.grad;
         return;
       }
@@ -138,7 +161,7 @@ class AdaGrad : public OptimizerBase<S> {
 
   template <class Model>
   void step(Model& model) {
-    this->apply(model, 1, [&](Param<S>& p, MatX<S>* s) {
+    this->apply(model, 1, true, [&](Param<S>& p, typename AdaGrad::State* s) {
       s->array() += p.grad.array().square();
       p.value.array() -= this->lr * p.grad.array() / (s->array().sqrt() + eps);
     });
@@ -157,9 +180,9 @@ class RMSProp : public OptimizerBase<S> {
 
   template <class Model>
   void step(Model& model) {
-    this->apply(model, 2, [&](Param<S>& p, MatX<S>* st) {
-      MatX<S>& s = st[0];
-      MatX<S>& buf = st[1];
+    this->apply(model, 2, false, [&](Param<S>& p, typename RMSProp::State* st) {
+      auto& s = st[0];
+      auto& buf = st[1];
       s = alpha * s + (S(1) - alpha) * p.grad.cwiseAbs2();
       if (momentum != 0) {
         buf.array() = momentum * buf.array() + p.grad.array() / (s.array().sqrt() + eps);
@@ -190,9 +213,9 @@ class Adam : public OptimizerBase<S> {
     const double t = static_cast<double>(this->steps_ + 1);
     const S c1 = static_cast<S>(1.0 - std::pow(static_cast<double>(beta1), t));
     const S c2 = static_cast<S>(1.0 - std::pow(static_cast<double>(beta2), t));
-    this->apply(model, 2, [&](Param<S>& p, MatX<S>* st) {
-      MatX<S>& m = st[0];
-      MatX<S>& v = st[1];
+    this->apply(model, 2, false, [&](Param<S>& p, typename Adam::State* st) {
+      auto& m = st[0];
+      auto& v = st[1];
       if (this->decoupled_decay_ && this->weight_decay != 0) p.value *= S(1) - this->lr * this->weight_decay;
       m = beta1 * m + (S(1) - beta1) * p.grad;
       v = beta2 * v + (S(1) - beta2) * p.grad.cwiseAbs2();

@@ -2,10 +2,9 @@
 // nonlinearity: z = W c + bias + extra(c). The extra term is the policy:
 //  * PlainComposition: nothing (the recursive neural network, Socher et al. 2011);
 //  * TensorComposition: z_k += c^T V_k c for k = 1..d (the recursive neural tensor network,
-//    Socher et al. 2013), V stored as one matrix [2d x (2d*d)], slice k = middleCols(k*2d, 2d).
+//    Socher et al. 2013), each symmetric slice V_k [2d x 2d] stored as its upper triangle.
 #pragma once
 
-#include <cmath>
 #include <string>
 
 #include "recur/core/param.hpp"
@@ -28,53 +27,91 @@ struct PlainComposition {
   void for_each_param(F&& /*f*/, const std::string& /*prefix*/) {}
 };
 
-/// Every operation is a matrix product over all n nodes of a level at once:
-///   U = V^T C        [2d*d x n], block k = V_k^T C, so z_k = colsum(C .* U_k)   (c^T V_k^T c = c^T V_k c)
-///   Y_k = C .* dz_k  [2d*d x n], so sum_k V_k dz_k c = V Y and dV = C Y^T
-///   sum_k dz_k V_k^T c = sum_k U_k .* dz_k
+/// Only the symmetric part of a slice V_k matters (c^T V_k c = c^T V_k^T c), so each slice is
+/// kept as its upper triangle, and the layer becomes one matrix product over the quadratic
+/// features of the children: with q(c) = (c_i c_j for i <= j, doubled off the diagonal)
+/// [P = m(m+1)/2, m = 2d] and row k of U holding V_k's upper triangle (row by row),
+///   z += U Q             U [d x P], Q [P x n] the features of the n nodes of a level
+///   dQ = U^T dz, then dc from dQ by the product rule;  dU = dz Q^T over the whole forest.
+/// Half the multiply-adds of full slices, and they are matrix products (Socher et al.'s V[1:d]
+/// is U unpacked into symmetric slices: the same function class).
 template <class S>
 struct TensorComposition {
-  MatX<S> tensor;       // V [2d x 2d*d], V_k = middleCols(k*2d, 2d)
+  MatX<S> tensor;       // U [d x P]
   MatX<S> grad_tensor;  // same
 
   static std::string name() { return "rntn"; }
 
+  /// The entry of U's row for V_k(i, j) = V_k(j, i), i <= j < m.
+  static Index packed_index(Index i, Index j, Index m) { return i * m - i * (i - 1) / 2 + (j - i); }
+
   void resize(Index dim, Rng& rng) {
-    const Index n = 2 * dim;
-    tensor.resize(n, n * dim);
-    const double r = 1.0 / (2.0 * static_cast<double>(n));  // small: start close to the plain net
+    const Index m = 2 * dim;
+    tensor.resize(dim, m * (m + 1) / 2);
+    const double r = 1.0 / (2.0 * static_cast<double>(m));  // small: start close to the plain net
     for (Index j = 0; j < tensor.cols(); ++j)
-      for (Index i = 0; i < n; ++i) tensor(i, j) = static_cast<S>(rng.uniform(-r, r));
-    grad_tensor.setZero(n, n * dim);
+      for (Index i = 0; i < dim; ++i) tensor(i, j) = static_cast<S>(rng.uniform(-r, r));
+    grad_tensor.setZero(dim, tensor.cols());
   }
 
-  void add_forward(const MatX<S>& c, MatX<S>& z, MatX<S>& u) const {
-    const Index n = c.rows(), d = z.rows();
-    u.noalias() = tensor.transpose() * c;  // [2d*d x cols]
-    for (Index k = 0; k < d; ++k) z.row(k) += (c.array() * u.middleRows(k * n, n).array()).colwise().sum().matrix();
+  /// The full slice V_k [m x m] (symmetric), as in the paper's formula.
+  MatX<S> slice(Index k) const {
+    const Index m = 2 * tensor.rows();
+    MatX<S> v(m, m);
+    for (Index i = 0; i < m; ++i)
+      for (Index j = i; j < m; ++j) v(i, j) = v(j, i) = tensor(k, packed_index(i, j, m));
+    return v;
   }
 
-  void backward(const MatX<S>& c, const MatX<S>& dz, const MatX<S>& u, MatX<S>& dc) const {
-    const Index d = dz.rows();
-    for (Index k = 0; k < d; ++k)
-      dc.array() += u.middleRows(k * c.rows(), c.rows()).array().rowwise() * dz.row(k).array();
-    dc.noalias() += tensor * products(c, dz);
+  void add_forward(const MatX<S>& c, MatX<S>& z, MatX<S>& q) const {
+    quadratic(c, q);
+    z.noalias() += tensor * q;
   }
 
-  /// dV = C Y^T over every node of the forest in one product.
-  void accumulate(const MatX<S>& c, const MatX<S>& dz) { grad_tensor.noalias() += c * products(c, dz).transpose(); }
+  void backward(const MatX<S>& c, const MatX<S>& dz, const MatX<S>& /*q*/, MatX<S>& dc) const {
+    const Index m = c.rows();
+    const MatX<S> dq = tensor.transpose() * dz;  // [P x n]
+    // q_ii = c_i^2 and q_ij = 2 c_i c_j (j > i): dc_i += 2 dq_ii c_i + 2 sum_j dq_ij c_j, dc_j += 2 dq_ij c_i.
+    for (Index k = 0; k < c.cols(); ++k) {
+      const auto ck = c.col(k);
+      auto dck = dc.col(k);
+      Index p = 0;
+      for (Index i = 0; i < m; ++i) {
+        const Index rest = m - i - 1;
+        const auto row = dq.col(k).segment(p + 1, rest);
+        dck(i) += S(2) * (dq(p, k) * ck(i) + row.dot(ck.tail(rest)));
+        dck.tail(rest) += (S(2) * ck(i)) * row;
+        p += m - i;
+      }
+    }
+  }
 
-  /// Y [2d*d x n], block k = C .* dz_k.
-  static MatX<S> products(const MatX<S>& c, const MatX<S>& dz) {
-    const Index n = c.rows(), d = dz.rows();
-    MatX<S> y(n * d, c.cols());
-    for (Index k = 0; k < d; ++k) y.middleRows(k * n, n) = (c.array().rowwise() * dz.row(k).array()).matrix();
-    return y;
+  /// dU = dZ Q^T over every node of the forest in one product (Q recomputed: cheaper than
+  /// keeping every level's).
+  void accumulate(const MatX<S>& c, const MatX<S>& dz) {
+    MatX<S> q;
+    quadratic(c, q);
+    grad_tensor.noalias() += dz * q.transpose();
+  }
+
+  /// Q [P x n], the quadratic features of each column of c [m x n].
+  static void quadratic(const MatX<S>& c, MatX<S>& q) {
+    const Index m = c.rows();
+    q.resize(m * (m + 1) / 2, c.cols());
+    for (Index k = 0; k < c.cols(); ++k) {
+      const auto ck = c.col(k);
+      Index p = 0;
+      for (Index i = 0; i < m; ++i) {
+        q(p, k) = ck(i) * ck(i);
+        q.col(k).segment(p + 1, m - i - 1) = (S(2) * ck(i)) * ck.tail(m - i - 1);
+        p += m - i;
+      }
+    }
   }
 
   template <class F>
   void for_each_param(F&& f, const std::string& prefix) {
-    auto p = make_param(prefix + "tensor", tensor, grad_tensor, TorchLayout::matrix);
+    auto p = make_param(prefix + "tensor_upper", tensor, grad_tensor, TorchLayout::matrix);
     f(p);
   }
 };

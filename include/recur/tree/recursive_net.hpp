@@ -213,8 +213,8 @@ class RecursiveNet {
     composition.accumulate(c_all, dz_all);
     for (Index j = 0; j < N; ++j)
       if (f.left[static_cast<std::size_t>(j)] < 0) {
-        embedding.grad_weight.col(f.id[static_cast<std::size_t>(j)]) += dx.col(j);
-        if (tags) tags->grad_weight.col(f.tag[static_cast<std::size_t>(j)]) += dx.col(j);
+        embedding.add_gradient(f.id[static_cast<std::size_t>(j)], dx.col(j));
+        if (tags) tags->add_gradient(f.tag[static_cast<std::size_t>(j)], dx.col(j));
       }
   }
 

@@ -133,7 +133,9 @@ class ShardedTrainer {
       for (Index id : used) {
         theirs[i].grad.col(id) += mine[i].grad.col(id);
         mine[i].grad.col(id).setZero();
+        if (theirs[i].used_columns) theirs[i].used_columns->add(id);
       }
+      if (mine[i].used_columns) mine[i].used_columns->clear();
     }
   }
 
