@@ -1,9 +1,11 @@
 // Training: losses (gradient checks), optimizers (hand-computed steps), clipping, a training
 // smoke test, and the vanishing and exploding gradients that gating and clipping exist for.
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <thread>
 
 #include "error_of.hpp"
 #include "helpers.hpp"
@@ -136,6 +138,26 @@ TEST_CASE("sparse embedding gradients: AdaGrad and SGD visit the used tokens onl
   CHECK(lazy.first.col(5) == embedding_steps(SGD<double>(0.1), true, 0).first.col(5));
   CHECK(full.first.col(5).isApprox(lazy.first.col(5) * std::pow(1 - 0.1 * 0.5, 3), 1e-14));
   CHECK(!lazy.first.col(6).isApprox(full.first.col(6), 1e-6));
+}
+
+TEST_CASE("FlushDenormals reads and writes denormal floats as zero on its thread and those it starts",
+          "[core][denormals]") {
+  if (!FlushDenormals::supported()) return;  // nothing to switch on this CPU
+  volatile float tiny = 1e-39f;              // a denormal: below float's smallest normal, 1.18e-38
+  REQUIRE(std::fpclassify(tiny) == FP_SUBNORMAL);
+  auto times_one = [&] {
+    volatile float one = 1.0f;
+    return tiny * one;
+  };
+  CHECK(times_one() == tiny);
+  {
+    const FlushDenormals flush;
+    CHECK(times_one() == 0.0f);
+    float in_thread = -1;
+    std::thread([&] { in_thread = times_one(); }).join();
+    CHECK(in_thread == 0.0f);
+  }
+  CHECK(times_one() == tiny);  // the previous mode is back
 }
 
 TEST_CASE("optimizers follow PyTorch's update rules", "[optimizer]") {

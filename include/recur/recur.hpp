@@ -4,6 +4,7 @@
 
 #include "recur/core/activation.hpp"
 #include "recur/core/batch.hpp"
+#include "recur/core/denormals.hpp"
 #include "recur/core/error.hpp"
 #include "recur/core/init.hpp"
 #include "recur/core/param.hpp"

@@ -94,23 +94,27 @@ class OptimizerBase {
         for (std::size_t j = 0; j < per_param; ++j) state_.push_back(MatX<S>::Zero(p.value.rows(), p.value.cols()));
       }
       MatX<S>* st = per_param ? &state_[k * per_param] : nullptr;
+      // Every update is elementwise, so it runs on a few columns at a time: the value, gradient
+      // and state of those stay in cache between the update's passes.
       std::vector<Eigen::Map<MatX<S>>> maps;
+      const Index rows = p.value.rows();
+      auto update_columns = [&](Index from, Index count) {
+        Param<S> part{p.name, Eigen::Map<MatX<S>>(p.value.col(from).data(), rows, count),
+                      Eigen::Map<MatX<S>>(p.grad.col(from).data(), rows, count), p.layout};
+        maps.clear();
+        for (std::size_t j = 0; j < per_param; ++j) maps.emplace_back(st[j].col(from).data(), rows, count);
+        if (weight_decay != 0 && !decoupled_decay_) part.grad += weight_decay * part.value;
+        update(part, maps.data());
+        part.grad.setZero();
+      };
       if (p.used_columns && zero_gradient_is_no_op && weight_decay == 0) {
-        for (Index c : p.used_columns->columns()) {
-          Param<S> column{p.name, Eigen::Map<MatX<S>>(p.value.col(c).data(), p.value.rows(), 1),
-                          Eigen::Map<MatX<S>>(p.grad.col(c).data(), p.grad.rows(), 1), p.layout};
-          maps.clear();
-          for (std::size_t j = 0; j < per_param; ++j) maps.emplace_back(st[j].col(c).data(), st[j].rows(), 1);
-          update(column, maps.data());
-          column.grad.setZero();
-        }
-        p.used_columns->clear();
-      } else {
-        for (std::size_t j = 0; j < per_param; ++j) maps.emplace_back(st[j].data(), st[j].rows(), st[j].cols());
-        if (weight_decay != 0 && !decoupled_decay_) p.grad += weight_decay * p.value;
-        update(p, maps.data());
-        p.zero_grad();
+        for (Index c : p.used_columns->columns()) update_columns(c, 1);
+      } else if (rows > 0) {
+        const Index block = std::max<Index>(1, 4096 / rows);
+        for (Index from = 0; from < p.value.cols(); from += block)
+          update_columns(from, std::min(block, p.value.cols() - from));
       }
+      if (p.used_columns) p.used_columns->clear();
       ++k;
     });
   }

@@ -31,10 +31,11 @@ struct PlainComposition {
 /// kept as its upper triangle, and the layer becomes one matrix product over the quadratic
 /// features of the children: with q(c) = (c_i c_j for i <= j, doubled off the diagonal)
 /// [P = m(m+1)/2, m = 2d] and row k of U holding V_k's upper triangle (row by row),
-///   z += U Q             U [d x P], Q [P x n] the features of the n nodes of a level
-///   dQ = U^T dz, then dc from dQ by the product rule;  dU = dz Q^T over the whole forest.
+///   z += U Q^T           U [d x P], Q [n x P] the features of the n nodes of a level
+///   dQ = dz^T U, then dc from dQ by the product rule;  dU = dz Q over the whole forest.
 /// Half the multiply-adds of full slices, and they are matrix products (Socher et al.'s V[1:d]
-/// is U unpacked into symmetric slices: the same function class).
+/// is U unpacked into symmetric slices: the same function class). Inside, nodes are rows, so the
+/// elementwise work on each of the P pairs runs over a vector of all the level's nodes.
 template <class S>
 struct TensorComposition {
   MatX<S> tensor;       // U [d x P]
@@ -65,47 +66,47 @@ struct TensorComposition {
 
   void add_forward(const MatX<S>& c, MatX<S>& z, MatX<S>& q) const {
     quadratic(c, q);
-    z.noalias() += tensor * q;
+    const MatX<S> zt = q * tensor.transpose();  // [n x d]: many rows suit the product kernel better than d
+    z += zt.transpose();
   }
 
   void backward(const MatX<S>& c, const MatX<S>& dz, const MatX<S>& /*q*/, MatX<S>& dc) const {
     const Index m = c.rows();
-    const MatX<S> dq = tensor.transpose() * dz;  // [P x n]
+    const MatX<S> ct = c.transpose();            // [n x m]
+    const MatX<S> dq = dz.transpose() * tensor;  // [n x P]
+    MatX<S> half = MatX<S>::Zero(c.cols(), m);   // dc^T / 2
     // q_ii = c_i^2 and q_ij = 2 c_i c_j (j > i): dc_i += 2 dq_ii c_i + 2 sum_j dq_ij c_j, dc_j += 2 dq_ij c_i.
-    for (Index k = 0; k < c.cols(); ++k) {
-      const auto ck = c.col(k);
-      auto dck = dc.col(k);
-      Index p = 0;
-      for (Index i = 0; i < m; ++i) {
-        const Index rest = m - i - 1;
-        const auto row = dq.col(k).segment(p + 1, rest);
-        dck(i) += S(2) * (dq(p, k) * ck(i) + row.dot(ck.tail(rest)));
-        dck.tail(rest) += (S(2) * ck(i)) * row;
-        p += m - i;
-      }
+    Index p = 0;
+    for (Index i = 0; i < m; ++i) {
+      const Index r = m - i - 1;  // pairs (i, j > i) are the next r columns of dq
+      const auto pairs = dq.middleCols(p + 1, r).array();
+      half.col(i).array() += dq.col(p).array() * ct.col(i).array() + (pairs * ct.rightCols(r).array()).rowwise().sum();
+      half.rightCols(r).array() += pairs.colwise() * ct.col(i).array();
+      p += r + 1;
     }
+    dc += S(2) * half.transpose();
   }
 
-  /// dU = dZ Q^T over every node of the forest in one product (Q recomputed: cheaper than
+  /// dU = dZ Q over every node of the forest in one product (Q recomputed: cheaper than
   /// keeping every level's).
   void accumulate(const MatX<S>& c, const MatX<S>& dz) {
     MatX<S> q;
     quadratic(c, q);
-    grad_tensor.noalias() += dz * q.transpose();
+    const MatX<S> gt = q.transpose() * dz.transpose();  // [P x d]
+    grad_tensor += gt.transpose();
   }
 
-  /// Q [P x n], the quadratic features of each column of c [m x n].
+  /// Q [n x P], the quadratic features of each column of c [m x n], one row per node.
   static void quadratic(const MatX<S>& c, MatX<S>& q) {
     const Index m = c.rows();
-    q.resize(m * (m + 1) / 2, c.cols());
-    for (Index k = 0; k < c.cols(); ++k) {
-      const auto ck = c.col(k);
-      Index p = 0;
-      for (Index i = 0; i < m; ++i) {
-        q(p, k) = ck(i) * ck(i);
-        q.col(k).segment(p + 1, m - i - 1) = (S(2) * ck(i)) * ck.tail(m - i - 1);
-        p += m - i;
-      }
+    const MatX<S> ct = c.transpose(), twice = S(2) * ct;  // [n x m]
+    q.resize(c.cols(), m * (m + 1) / 2);
+    Index p = 0;
+    for (Index i = 0; i < m; ++i) {
+      const Index r = m - i - 1;
+      q.col(p) = ct.col(i).cwiseAbs2();
+      q.middleCols(p + 1, r).array() = ct.rightCols(r).array().colwise() * twice.col(i).array();
+      p += r + 1;
     }
   }
 
