@@ -160,6 +160,21 @@ TEST_CASE("FlushDenormals reads and writes denormal floats as zero on its thread
   CHECK(times_one() == tiny);  // the previous mode is back
 }
 
+TEST_CASE("a large parameter updated in column blocks gets the bits of one whole-matrix pass", "[optimizer]") {
+  for (Index rows : {25, 7, 512}) {
+    Rng rng(3);
+    Embedding<float> e(600, rows, rng);  // [rows x 600], far more than one block
+    MatX<float> grad = MatX<float>::Random(rows, 600), value = e.weight;
+    MatX<float> squares = grad.cwiseAbs2();
+    value.array() -= 0.1f * grad.array() / (squares.array().sqrt() + 1e-10f);
+    e.grad_weight = grad;
+    AdaGrad<float> opt(0.1f);
+    opt.step(e);
+    CHECK(e.weight == value);
+    CHECK(opt.state().at(0) == squares);
+  }
+}
+
 TEST_CASE("optimizers follow PyTorch's update rules", "[optimizer]") {
   // Reference values: the update rules of torch.optim computed by hand (gradients 2, then -1).
   CHECK(two_steps(SGD<double>(0.1, 0.9)) == Approx(0.72).epsilon(1e-12));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -95,7 +96,9 @@ class OptimizerBase {
       }
       MatX<S>* st = per_param ? &state_[k * per_param] : nullptr;
       // Every update is elementwise, so it runs on a few columns at a time: the value, gradient
-      // and state of those stay in cache between the update's passes.
+      // and state of those stay in cache between the update's passes. Each block holds a multiple
+      // of 16 values, so every element takes the same SIMD or scalar path as in one whole pass
+      // (the same bits).
       std::vector<Eigen::Map<MatX<S>>> maps;
       const Index rows = p.value.rows();
       auto update_columns = [&](Index from, Index count) {
@@ -110,7 +113,8 @@ class OptimizerBase {
       if (p.used_columns && zero_gradient_is_no_op && weight_decay == 0) {
         for (Index c : p.used_columns->columns()) update_columns(c, 1);
       } else if (rows > 0) {
-        const Index block = std::max<Index>(1, 4096 / rows);
+        const Index step = 16 / std::gcd(rows, Index(16));  // columns per multiple of 16 values
+        const Index block = std::max(step, 4096 / rows / step * step);
         for (Index from = 0; from < p.value.cols(); from += block)
           update_columns(from, std::min(block, p.value.cols() - from));
       }
