@@ -97,8 +97,8 @@ class OptimizerBase {
       MatX<S>* st = per_param ? &state_[k * per_param] : nullptr;
       // Every update is elementwise, so it runs on a few columns at a time: the value, gradient
       // and state of those stay in cache between the update's passes. Each block holds a multiple
-      // of 16 values, so every element takes the same SIMD or scalar path as in one whole pass
-      // (the same bits).
+      // of 16 values, so with Eigen's aligned storage every element takes the same SIMD or scalar
+      // path as in one whole pass (the same bits).
       std::vector<Eigen::Map<MatX<S>>> maps;
       const Index rows = p.value.rows();
       auto update_columns = [&](Index from, Index count) {
