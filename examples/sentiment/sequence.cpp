@@ -1,7 +1,7 @@
 // recur-sentiment-seq: sequence to vector. A sentence or a whole movie review is read one word
-// per step; the recurrent net's final state (or its mean or maximum over the steps) goes through a tanh head
-// to one score in [-1, 1] (-1 hate, +1 love), or through a softmax over the treebank's five
-// classes with --classes 5.
+// per step; the recurrent net's final state (or its mean or maximum over the steps) goes through
+// a tanh head to one score in [-1, 1] (-1 hate, +1 love), or through a softmax over the
+// treebank's five classes with --classes 5.
 //   recur-sentiment-seq train [--data DIR | --reviews DIR] [--cell lstm|gru|elman] [--save FILE]
 //   recur-sentiment-seq predict --model FILE [--trace] "a sentence"
 // --data DIR: the Sentiment Treebank (train.txt, dev.txt, test.txt), the root label of each tree
@@ -284,41 +284,67 @@ struct Outcome {
   double sequences = 0, tokens = 0;  ///< trained on, over all epochs
 };
 
+/// The training options, read and checked once on the main thread: cross-validation trains
+/// folds on several threads, and a bad option must stop the program before they start.
+struct Training {
+  Index min_count = 1, epochs = 0;
+  std::uint64_t seed = 1;
+  double lr = 0, clip = 0, word_dropout = 0;
+  std::size_t batch = 1;
+  std::string vectors;  ///< initial word vectors (GloVe text), or empty
+  bool quiet = false;
+};
+
+Training training_of(const recur::cli::Args& args) {
+  Training t;
+  t.min_count = args.integer("min-count", 1);
+  t.epochs = args.integer("epochs", 0);
+  t.seed = static_cast<std::uint64_t>(args.integer("seed"));
+  t.lr = args.number("lr");
+  t.batch = static_cast<std::size_t>(args.integer("batch", 1, 100000));
+  t.clip = args.number("clip");
+  t.word_dropout = args.number("word-dropout");
+  if (!(t.clip > 0)) args.fail("--clip must be positive");
+  if (!(t.word_dropout >= 0 && t.word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
+  if (args.has("vectors")) t.vectors = args.str("vectors");
+  t.quiet = args.quiet();
+  return t;
+}
+
 /// Trains on d.train, keeps the epoch best on d.dev, tests it on d.test and saves it to `save`
-/// (if not empty). `talk`: print the model and, unless --quiet, a line per epoch.
+/// (if not empty). `talk`: print the model and, unless quiet, a line per epoch.
 template <class Cell>
-Outcome train_on(const recur::cli::Args& args, const Settings& settings, const Data& d, const std::string& cell_name,
-                 bool talk, const std::string& save) {
+Outcome train_on(const Training& t, const Settings& settings, const Data& d, const std::string& cell_name, bool talk,
+                 const std::string& save) {
   using Model = recur::text::SequenceClassifier<Cell>;
   if (d.train.empty() || d.dev.empty() || d.test.empty()) throw recur::value_error("a split has no examples");
   std::vector<std::vector<std::string>> sentences;
   for (const auto& e : d.train) sentences.push_back(e.words);
-  const Vocabulary vocab = Vocabulary::build(sentences, args.integer("min-count", 1));
+  const Vocabulary vocab = Vocabulary::build(sentences, t.min_count);
   auto featurize = [&](const std::vector<Example>& examples) {
     std::vector<TokenFeatures> out;
     for (const auto& e : examples) out.push_back(features_of(e.words, vocab, settings.max_length));
     return out;
   };
   const auto train_x = featurize(d.train), dev_x = featurize(d.dev), test_x = featurize(d.test);
-  recur::Rng rng(static_cast<std::uint64_t>(args.integer("seed")));
+  recur::Rng rng(t.seed);
   Model model(settings.options(vocab.size()), rng);
   Index found = 0;
-  if (args.has("vectors"))
-    found = recur::tree::load_word_vectors(args.str("vectors"), vocab, model.embedding().table(0).weight);
-  recur::Adam<float> opt(static_cast<float>(args.number("lr")));
-  const Index epochs = args.integer("epochs", 0);
-  const auto batch = static_cast<std::size_t>(args.integer("batch", 1, 100000));
-  const double clip = args.number("clip"), word_dropout = args.number("word-dropout");
+  if (!t.vectors.empty()) found = recur::tree::load_word_vectors(t.vectors, vocab, model.embedding().table(0).weight);
+  recur::Adam<float> opt(static_cast<float>(t.lr));
+  const Index epochs = t.epochs;
+  const std::size_t batch = t.batch;
+  const double clip = t.clip, word_dropout = t.word_dropout;
   if (talk) {
     std::printf("model: %s (%s), %ld parameters; vocabulary %ld words\n", model.describe().c_str(), cell_name.c_str(),
                 static_cast<long>(recur::param_count(model)), static_cast<long>(vocab.size()));
-    if (args.has("vectors"))
+    if (!t.vectors.empty())
       std::printf("word vectors: %ld of %ld words found in %s\n", static_cast<long>(found),
-                  static_cast<long>(vocab.size()), args.str("vectors").c_str());
+                  static_cast<long>(vocab.size()), t.vectors.c_str());
     std::printf(
         "training: Adam lr %g, batch %zu (by length), clip %g, dropout %g, word dropout %g, %ld epochs, best on "
         "validation kept\n",
-        args.number("lr"), batch, clip, settings.dropout, word_dropout, static_cast<long>(epochs));
+        t.lr, batch, clip, settings.dropout, word_dropout, static_cast<long>(epochs));
     std::fflush(stdout);
   }
 
@@ -356,7 +382,7 @@ Outcome train_on(const recur::cli::Args& args, const Settings& settings, const D
       best = model;
       out.best_epoch = epoch;
     }
-    if (talk && !args.quiet()) {
+    if (talk && !t.quiet) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf("epoch %3ld/%ld  loss %.4f  validation accuracy %.1f %%  %.0f s\n", static_cast<long>(epoch),
                   static_cast<long>(epochs), loss / static_cast<double>(std::max(1L, batches)), dev, secs);
@@ -382,7 +408,8 @@ Outcome train_on(const recur::cli::Args& args, const Settings& settings, const D
 /// Pang and Lee's protocol: each of the ten folds is the test set once (the fold before it
 /// chooses the epoch); the accuracy is over all 2,000 reviews, with the folds' spread.
 template <class Cell>
-int cross_validate(const recur::cli::Args& args, const Settings& settings, const std::string& cell_name) {
+int cross_validate(const recur::cli::Args& args, const Training& training, const Settings& settings,
+                   const std::string& cell_name) {
   if (args.has("save")) args.fail("--cross-validate trains ten models and saves none: drop --save");
   const std::string dir = args.str("reviews");
   const Reviews reviews = load_reviews(dir);
@@ -400,9 +427,9 @@ int cross_validate(const recur::cli::Args& args, const Settings& settings, const
     for (int k; (k = next++) < 10;) {
       try {
         outcomes[static_cast<std::size_t>(k)] =
-            train_on<Cell>(args, settings, splits[static_cast<std::size_t>(k)], cell_name, k == 0, "");
+            train_on<Cell>(training, settings, splits[static_cast<std::size_t>(k)], cell_name, k == 0, "");
         const Outcome& o = outcomes[static_cast<std::size_t>(k)];
-        if (!args.quiet())
+        if (!training.quiet)
           std::printf("fold %d: test %.1f %% of %zu, the model of epoch %ld (validation %.1f %%), %.0f s\n", k, o.test,
                       o.test_size, static_cast<long>(o.best_epoch), o.dev, o.seconds);
         std::fflush(stdout);
@@ -437,19 +464,17 @@ int cross_validate(const recur::cli::Args& args, const Settings& settings, const
 
 template <class Cell>
 int train(const recur::cli::Args& args, Settings settings, const std::string& cell_name) {
-  const double clip = args.number("clip"), word_dropout = args.number("word-dropout");
-  if (!(clip > 0)) args.fail("--clip must be positive");
-  if (!(word_dropout >= 0 && word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
+  const Training training = training_of(args);
   settings.lowercase = args.has("reviews");
   const int fold = static_cast<int>(args.integer("fold", 0, 9));
   if (!args.has("reviews")) {
     if (args.has("cross-validate") || fold != 9) args.fail("--fold and --cross-validate are for --reviews");
   }
-  if (args.has("cross-validate")) return cross_validate<Cell>(args, settings, cell_name);
+  if (args.has("cross-validate")) return cross_validate<Cell>(args, training, settings, cell_name);
   const Data d = args.has("reviews") ? split_reviews(load_reviews(args.str("reviews")), args.str("reviews"), fold)
                                      : load_treebank(args, settings.classes);
   std::printf("data: %s\n", d.origin.c_str());
-  const Outcome o = train_on<Cell>(args, settings, d, cell_name, true, args.str("save"));
+  const Outcome o = train_on<Cell>(training, settings, d, cell_name, true, args.str("save"));
   std::printf("\ntest accuracy %.1f %% (%zu %s; %s), the model of epoch %ld (validation %.1f %%)\n", o.test,
               o.test_size, args.has("reviews") ? "reviews" : "sentences",
               settings.classes == 5 ? "five classes" : "positive or negative", static_cast<long>(o.best_epoch), o.dev);

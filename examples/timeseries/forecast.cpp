@@ -118,6 +118,7 @@ std::map<std::string, std::string> describe_run(const Settings& s, const Split& 
   std::map<std::string, std::string> m{{"forecast.cell", s.cell},
                                        {"forecast.hidden", std::to_string(s.hidden)},
                                        {"forecast.layers", std::to_string(s.layers)},
+                                       {"forecast.dropout", num17(s.dropout)},  // as trained; inference has none
                                        {"forecast.lags", std::to_string(s.lags)},
                                        {"forecast.window", std::to_string(e.members.front().window())},
                                        {"forecast.horizon", std::to_string(s.horizon)},

@@ -1,6 +1,6 @@
 // The front every text model here shares: token features -> TokenEmbedding -> dropout (while
-// training) -> a recurrent Stack (with its own dropout between layers, stack.dropout). The tagger puts a label on each
-// of its outputs, the classifier pools them into one vector.
+// training) -> a recurrent Stack (with its own dropout between layers, stack.dropout). The
+// tagger puts a label on each of its outputs, the classifier pools them into one vector.
 #pragma once
 
 #include <string>

@@ -239,7 +239,7 @@ class RecursiveNet {
     return out;
   }
 
-  /// embedding.weight, compose.weight, compose.bias, compose.tensor (RNTN), classifier.*, tags.weight
+  /// embedding.weight, compose.weight, compose.bias, compose.tensor_upper (RNTN), classifier.*, tags.weight
   template <class F>
   void for_each_param(F&& f, const std::string& prefix = "") {
     embedding.for_each_param(f, prefix + "embedding.");
