@@ -5,7 +5,9 @@ Usage: compare.py RESULTS_DIR THREADS...
 Reads RESULTS_DIR/recur-<N>.json and RESULTS_DIR/torch-<N>.csv for each thread count N and
 prints markdown: sequence throughput (recur GFLOP/s, PyTorch GFLOP/s, ratio, target),
 recur's largest-shape GFLOP/s as a fraction of Eigen's sgemm in the same binary, and streaming
-latency (ns per step) next to PyTorch and the RTNeural figures of the benchmark issue.
+latency (ns per step) next to PyTorch, the RTNeural figures of the benchmark issue and the
+RTNeural-style reference steps measured in the same run (benchmarks/rtneural_style.hpp; in
+brackets: the reference's time over recur's, above 1 when recur is faster).
 """
 import csv
 import json
@@ -101,6 +103,10 @@ def main():
                 row = [recur.get(f"{cell}{suffix}/stream/I:1/H:{h}") for h in (8, 16, 32, 64, 128)]
                 if all(row):
                     print(f"| recur {cell}, {label} | " + " | ".join(f"{ns(b):.0f}" for b in row) + " |")
+                ref_row = [recur.get(f"rtneural_style_{cell}{suffix}/stream/I:1/H:{h}") for h in (8, 16, 32, 64, 128)]
+                if all(row) and all(ref_row):
+                    print(f"| RTNeural-style {cell}, {label}, same run | "
+                          + " | ".join(f"{ns(r):.0f} ({ns(r) / ns(b):.2f}x)" for r, b in zip(ref_row, row)) + " |")
             ref = RTNEURAL.get(cell)
             if ref:
                 print(f"| RTNeural {cell}, compile-time (target) | " + " | ".join(str(ref[h]) for h in (8, 16, 32, 64, 128)) + " |")

@@ -12,6 +12,8 @@
 // (every word vector updated, as recur-sentiment by default); train_sparse_words updates only the
 // minibatch's word vectors (Embedding::sparse_gradient, recur-sentiment --sparse-words).
 // Parser cases: parser/cky[_beam8]/len:25/d:25: CKY decoding of a 25-word sentence (beam 2, 8).
+// Reference stream cases: rtneural_style_{lstm_fixed|lstm|gru_fixed}/stream/I:1/H:{H}: the same
+// loop through steps built the way RTNeural's Eigen backend builds them (rtneural_style.hpp).
 // Shared-model case: lstm/stream_shared/I:1/H:32/threads:{1,2}: each thread streams its own
 // state through one const model (inference under load); steps_per_s is the total.
 // Threads: --threads N (or RECUR_THREADS=N) lets Eigen run its products on N threads.
@@ -21,6 +23,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +32,8 @@
 #include <recur/train/regularization.hpp>
 #include <recur/tree/chart_parser.hpp>
 #include <recur/tree/recursive_net.hpp>
+
+#include "rtneural_style.hpp"
 
 using namespace recur;
 
@@ -88,6 +93,19 @@ void stream(benchmark::State& st, Index H) {
     const auto& h = cell.step(x, state);
     head.step(h, y);
     x(0) = 0.5f * y(0) + 0.1f;
+    benchmark::DoNotOptimize(x.data());
+  }
+}
+
+/// The same loop through a reference step built as RTNeural builds its layers (rtneural_style.hpp).
+template <class Step, int H>
+void stream_reference(benchmark::State& st, Index hidden) {
+  Rng rng(1);
+  auto step = std::make_unique<Step>(1, hidden, rng);  // fixed-size weights: too large for the stack
+  rtneural_style::Head<H> head(hidden, rng);
+  Eigen::Matrix<float, 1, 1> x(0.1f);
+  for (auto _ : st) {
+    x(0) = 0.5f * head.step(step->step(x)) + 0.1f;
     benchmark::DoNotOptimize(x.data());
   }
 }
@@ -190,6 +208,19 @@ void register_stream(const char* name) {
   register_fixed_stream<Fixed, 128>(name);
 }
 
+template <int H>
+void register_reference_stream() {
+  const std::string suffix = "/stream/I:1/H:" + std::to_string(H);
+  benchmark::RegisterBenchmark(("rtneural_style_lstm_fixed" + suffix).c_str(), [](benchmark::State& st) {
+    stream_reference<rtneural_style::LstmStep<1, H>, H>(st, H);
+  });
+  benchmark::RegisterBenchmark(("rtneural_style_lstm" + suffix).c_str(), [](benchmark::State& st) {
+    stream_reference<rtneural_style::LstmStep<Dynamic, Dynamic>, Dynamic>(st, H);
+  });
+  benchmark::RegisterBenchmark(("rtneural_style_gru_fixed" + suffix).c_str(),
+                               [](benchmark::State& st) { stream_reference<rtneural_style::GruStep<1, H>, H>(st, H); });
+}
+
 /// Removes --threads N from argv (Google Benchmark rejects unknown flags); returns N.
 int take_threads(int& argc, char** argv) {
   int threads = 1;
@@ -287,6 +318,11 @@ int main(int argc, char** argv) {
   register_stream<ElmanT>("elman");
   register_stream<LSTMT>("lstm");
   register_stream<GRUT>("gru");
+  register_reference_stream<8>();
+  register_reference_stream<16>();
+  register_reference_stream<32>();
+  register_reference_stream<64>();
+  register_reference_stream<128>();
   benchmark::RegisterBenchmark("lstm/stream_shared/I:1/H:32", stream_shared)->Threads(1)->Threads(2)->UseRealTime();
   benchmark::RegisterBenchmark("rntn/train/d:25", [](benchmark::State& st) { rntn(st, true); })
       ->Unit(benchmark::kMillisecond)

@@ -97,6 +97,23 @@ TEMPLATE_TEST_CASE("streaming step() equals the unrolled layer", "[cell][stream]
   CHECK(test::max_diff(batch_state.h.col(1), y.col(0)) < 1e-6);
 }
 
+TEMPLATE_TEST_CASE("streaming step() equals the unrolled layer at sizes that split into packets", "[cell][stream]",
+                   (Elman<float>), (LSTM<float>), (GRU<float>), (LSTM<float, 1, 24>)) {
+  for (Index h : {1, 8, 24, 70}) {
+    if (TestType::hidden_size_at_compile_time != Dynamic && h != TestType::hidden_size_at_compile_time) continue;
+    Rng rng(5);
+    TestType cell(1, h, rng);
+    cell.bias_ih = random<float>(cell.bias_ih.rows(), 1, rng, 0.5);
+    const Eigen::MatrixXf x = random<float>(1, 6, rng);
+    const auto y = Recurrent<TestType>(cell).predict(x, 1);
+    auto state = cell.zero_stream_state();
+    for (Index t = 0; t < x.cols(); ++t) {
+      INFO("H = " << h << ", t = " << t);
+      CHECK(test::max_diff(cell.step(x.col(t), state), y.col(t)) < 1e-5);
+    }
+  }
+}
+
 TEST_CASE("LSTM closed form: zero weights, known biases", "[cell][lstm]") {
   // With W = 0 every gate is its bias: i = f = o = sigmoid(b), g = tanh(b_g).
   LSTM<double> cell(1, 1);
@@ -162,6 +179,47 @@ TEST_CASE("gate policies: slope and hard sigmoid", "[activation]") {
   CHECK(big(0) == 0.0);
   CHECK(big(1) == 1.0);
   CHECK(hard.derivative(big).isZero());
+}
+
+TEMPLATE_TEST_CASE("streaming matrix-vector kernel equals Eigen's product", "[stream][kernel]", float, double) {
+  // Row counts that reach every path: blocks of 16, 8, 4, 2 and 1 packets, half and quarter
+  // packets, and a scalar tail; column counts below and above the interleaved sums.
+  Rng rng(11);
+  for (Index m : {1, 3, 4, 7, 8, 12, 20, 31, 64, 100, 259, 512})
+    for (Index n : {1, 2, 3, 5, 16, 33}) {
+      const MatX<TestType> a = random<TestType>(m + 3, n, rng);
+      const VecX<TestType> x = random<TestType>(n, 1, rng);
+      VecX<TestType> y = random<TestType>(m, 1, rng);
+      const VecX<TestType> expect = y + a.topRows(m) * x;
+      detail::multiply_add_column(y, a.topRows(m), x);  // a block of rows: columns are strided
+      INFO("m = " << m << ", n = " << n);
+      CHECK(test::max_diff(y, expect) < 1e-5 * std::sqrt(double(n)));
+    }
+  // Compile-time sizes, as a fixed-size cell has them.
+  const Matrix<TestType, 48, 16> a = random<TestType>(48, 16, rng);
+  const Matrix<TestType, 16, 1> x = random<TestType>(16, 1, rng);
+  Matrix<TestType, 48, 1> y = Matrix<TestType, 48, 1>::Zero();
+  detail::multiply_add_column(y, a, x);
+  CHECK(test::max_diff(y, a * x) < 1e-5);
+}
+
+TEST_CASE("activations on short run-time columns equal the element-wise formulas", "[activation][stream]") {
+  // apply_in_packets cuts such columns into fixed-size segments; every element must still get
+  // its function once.
+  Rng rng(12);
+  for (Index n = 1; n <= 40; ++n) {
+    const Eigen::VectorXf v = random<float>(n, 1, rng, 4.0);
+    Eigen::VectorXf s = v, t = v, k = v;
+    Sigmoid().apply(s);
+    Tanh().apply(t);
+    SteepSigmoid{2.0}.apply(k);
+    for (Index i = 0; i < n; ++i) {
+      INFO("n = " << n << ", i = " << i);
+      CHECK(s(i) == Approx(1 / (1 + std::exp(-v(i)))).margin(1e-6));
+      CHECK(t(i) == Approx(std::tanh(v(i))).margin(1e-6));
+      CHECK(k(i) == Approx(1 / (1 + std::exp(-2 * v(i)))).margin(1e-6));
+    }
+  }
 }
 
 TEST_CASE("fixed-size cells reject other sizes", "[cell][error]") {

@@ -76,12 +76,13 @@ class LSTM : public CellBase<LSTM<S, I, H, Gate>, S, I, H, 4, true> {
     auto f = g.template middleRows<H>(n, n);
     auto gg = g.template middleRows<H>(2 * n, n);
     auto o = g.template middleRows<H>(3 * n, n);
-    gate.apply(i);
-    gate.apply(f);
+    gate.apply(g.template middleRows<times(2, H)>(0, 2 * n));  // i and f are adjacent: one pass
     Tanh().apply(gg);
     gate.apply(o);
     c.array() = f.array() * c_prev.array() + i.array() * gg.array();
-    h.array() = o.array() * c.array().tanh();
+    h = c;
+    Tanh().apply(h);  // in place, so a short stream's tanh runs on packets too
+    h.array() *= o.array();
   }
 
   /// Gradients of one step. dh, dc [H x B]: gradients flowing into h' and c'. Writes dgx

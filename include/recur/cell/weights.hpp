@@ -7,6 +7,7 @@
 #include "recur/cell/state.hpp"
 #include "recur/core/error.hpp"
 #include "recur/core/init.hpp"
+#include "recur/core/matrix_vector.hpp"
 #include "recur/core/param.hpp"
 #include "recur/core/rng.hpp"
 #include "recur/core/types.hpp"
@@ -115,12 +116,23 @@ struct CellBase : RecurrentWeights<S, I, H, G> {
     this->check_input(x, "step: input");
     detail::check_shape(s.h, this->hidden_size(), x.cols(), "step: state h");
     if (HasC) detail::check_shape(s.c, this->hidden_size(), x.cols(), "step: state c");
-    s.gates.noalias() = this->weight_ih * x;
-    self.add_input_bias(s.gates);
-    if (Derived::recurrent_into_scratch)
-      s.scratch.noalias() = this->weight_hh * s.h;
-    else
-      s.gates.noalias() += this->weight_hh * s.h;
+    if constexpr (Cols == 1) {
+      // One stream. The recurrent product comes first: h is known before x usually is (x is
+      // often the previous step's output), so the long sum over h overlaps with whatever
+      // produces x, and only the short input product waits for it.
+      s.gates.setZero();
+      self.add_input_bias(s.gates);
+      if (Derived::recurrent_into_scratch) s.scratch.setZero();
+      detail::multiply_add_column(Derived::recurrent_into_scratch ? s.scratch : s.gates, this->weight_hh, s.h);
+      detail::multiply_add_column(s.gates, this->weight_ih, x.col(0));
+    } else {
+      s.gates.noalias() = this->weight_ih * x;
+      self.add_input_bias(s.gates);
+      if (Derived::recurrent_into_scratch)
+        s.scratch.noalias() = this->weight_hh * s.h;
+      else
+        s.gates.noalias() += this->weight_hh * s.h;
+    }
     self.forward_gates(s.gates, s.h, s.c, s.h, s.c, s.aux, s.scratch);
     return s.h;
   }

@@ -68,8 +68,15 @@ class Dense {
   void step(const Eigen::MatrixBase<X>& x, Eigen::MatrixBase<Y>& y) const {
     detail::check_rows(x, input_size(), "Dense::step input");
     detail::check_shape(y, output_size(), x.cols(), "Dense::step output");
-    y.derived().noalias() = weight * x;
-    y.derived().colwise() += bias;
+    if (output_size() == 1 && x.cols() == 1) {
+      // A regression head on one stream: one dot product (a single row of a column-major
+      // matrix is contiguous); Eigen's general product costs more in dispatch than in arithmetic.
+      const Eigen::Map<const VecX<S>> w(weight.data(), weight.cols());
+      y.derived()(0, 0) = w.dot(x.col(0)) + bias(0);
+    } else {
+      y.derived().noalias() = weight * x;
+      y.derived().colwise() += bias;
+    }
     act.apply(y.derived());
   }
 
