@@ -124,6 +124,7 @@ int train(const recur::cli::Args& args) {
   const auto seed = static_cast<std::uint64_t>(args.integer("seed"));
   recur::Rng rng(seed);
   Net net(vocab.size(), dim, 5, rng);
+  net.reinitialize(rng, 0.5, 0.1);  // CoreNLP's ranges: 1-2 points more on the SST's all-nodes scores
   // Sparse: AdaGrad and L2 visit only the minibatch's words (faster, lazy L2). Dense: every
   // word vector takes its L2 step every minibatch, which shrinks the rare ones: more accurate.
   net.embedding.sparse_gradient = args.has("sparse-words");

@@ -39,14 +39,16 @@ class PackedMatrix {
 #if RECUR_PACKED_PRODUCT
     if (!use_kernel_) return;
     using namespace Eigen::internal;
-    const MatX<S> a = source;  // column-major, contiguous
+    // Column-major with contiguous columns: a plain matrix is used in place (no copy of several
+    // megabytes per call, whose fresh pages cost page faults); an expression is evaluated.
+    const Eigen::Ref<const MatX<S>> a(source.derived());
     kc_ = a.cols();
     mc_ = a.rows();
     nc_ = max_cols;
     computeProductBlockingSizes<S, S, 1, Index>(kc_, mc_, nc_, Index(1));
     packed_.assign(static_cast<std::size_t>(a.size()), S(0));
     offsets_.clear();
-    const_blas_data_mapper<S, Index, Eigen::ColMajor> lhs(a.data(), a.rows());
+    const_blas_data_mapper<S, Index, Eigen::ColMajor> lhs(a.data(), a.outerStride());
     LhsPacker pack_lhs;
     std::size_t offset = 0;
     for (Index i = 0; i < a.rows(); i += mc_)

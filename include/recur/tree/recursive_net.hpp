@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +85,22 @@ class RecursiveNet {
       for (Index j = 0; j < tag_vocabulary; ++j)
         for (Index i = 0; i < dim; ++i) tags->weight(i, j) = static_cast<S>(rng.uniform(-0.1, 0.1));
     }
+  }
+
+  /// Draws the composition weights again as 0.5 [I I] + uniform(+-noise / sqrt(d)) and the word
+  /// vectors from normal(0, word_sd). recur-sentiment uses noise 0.5 and sd 0.1, the ranges of
+  /// Stanford CoreNLP's sentiment model (which starts from [I I]; 0.5 measured better here): on
+  /// the Sentiment Treebank, seeds 1-3, all-nodes accuracy gained 1-2 points over the
+  /// constructor's Xavier-sized noise and uniform(+-0.1) words.
+  void reinitialize(Rng& rng, double noise, double word_sd) {
+    const Index d = dim();
+    const double r = noise / std::sqrt(static_cast<double>(d));
+    for (Index j = 0; j < weight.cols(); ++j)
+      for (Index i = 0; i < d; ++i) weight(i, j) = static_cast<S>(rng.uniform(-r, r));
+    weight.leftCols(d).diagonal().array() += S(0.5);
+    weight.rightCols(d).diagonal().array() += S(0.5);
+    for (Index j = 0; j < embedding.weight.cols(); ++j)
+      for (Index i = 0; i < d; ++i) embedding.weight(i, j) = static_cast<S>(word_sd * rng.normal());
   }
 
   Index dim() const { return weight.rows(); }
