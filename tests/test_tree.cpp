@@ -253,6 +253,20 @@ TEST_CASE("word vectors load from a text file, and bad lines name line and colum
   CHECK(error_of([&] { load_word_vectors(big, "vectors", v, f); }) ==
         "vectors:1:6: 1e66 is out of range for the model's numbers");
   CHECK(f.allFinite());
+
+  // Read once into a table (cross-validation loads one file into ten vocabularies): the same
+  // columns as load_word_vectors, only the kept words held.
+  const std::string text = "good 0.5 -1.5\nunused 1 2\nfilm 2e-1 3\ngood 9 9\n";
+  std::istringstream in(text);
+  const WordVectorTable<double> table(in, "vectors", 2, [](const std::string& w) { return w != "unused"; });
+  CHECK(table.size() == 3);
+  MatX<double> a = MatX<double>::Zero(2, v.size()), b = a;
+  std::istringstream again(text);
+  CHECK(table.assign(v, a) == load_word_vectors(again, "vectors", v, b));
+  CHECK(a == b);
+  CHECK(a(1, v.id("good")) == -1.5);
+  MatX<double> wrong(3, v.size());
+  CHECK_THROWS_AS(table.assign(v, wrong), shape_error);
 }
 
 TEST_CASE("sharded minibatches give the same gradients on any number of threads", "[tree][threads]") {

@@ -31,9 +31,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "../common/cli.hpp"
@@ -292,6 +294,8 @@ struct Training {
   double lr = 0, clip = 0, word_dropout = 0;
   std::size_t batch = 1;
   std::string vectors;  ///< initial word vectors (GloVe text), or empty
+  /// The vectors file read once, when several folds load it (else train_on reads `vectors`).
+  std::shared_ptr<const recur::tree::WordVectorTable<float>> vector_table;
   bool quiet = false;
 };
 
@@ -330,7 +334,11 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
   recur::Rng rng(t.seed);
   Model model(settings.options(vocab.size()), rng);
   Index found = 0;
-  if (!t.vectors.empty()) found = recur::tree::load_word_vectors(t.vectors, vocab, model.embedding().table(0).weight);
+  auto& embedding = model.embedding().table(0).weight;
+  if (t.vector_table)
+    found = t.vector_table->assign(vocab, embedding);
+  else if (!t.vectors.empty())
+    found = recur::tree::load_word_vectors(t.vectors, vocab, embedding);
   recur::Adam<float> opt(static_cast<float>(t.lr));
   const Index epochs = t.epochs;
   const std::size_t batch = t.batch;
@@ -408,11 +416,18 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
 /// Pang and Lee's protocol: each of the ten folds is the test set once (the fold before it
 /// chooses the epoch); the accuracy is over all 2,000 reviews, with the folds' spread.
 template <class Cell>
-int cross_validate(const recur::cli::Args& args, const Training& training, const Settings& settings,
+int cross_validate(const recur::cli::Args& args, Training training, const Settings& settings,
                    const std::string& cell_name) {
   if (args.has("save")) args.fail("--cross-validate trains ten models and saves none: drop --save");
   const std::string dir = args.str("reviews");
   const Reviews reviews = load_reviews(dir);
+  if (!training.vectors.empty()) {  // parsed once for the ten folds, keeping the reviews' words
+    std::unordered_set<std::string> words;
+    for (const auto& e : reviews.all) words.insert(e.words.begin(), e.words.end());
+    training.vector_table =
+        std::make_shared<const recur::tree::WordVectorTable<float>>(recur::tree::read_word_vectors<float>(
+            training.vectors, settings.embed, [&](const std::string& w) { return words.count(w) > 0; }));
+  }
   const auto threads = static_cast<std::size_t>(args.integer("threads", 1, 10));
   std::printf("data: %s (movie reviews, %zu; ten-fold cross-validation, %zu fold(s) at once)\n", dir.c_str(),
               reviews.all.size(), threads);

@@ -12,6 +12,8 @@
 #include <istream>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "recur/core/error.hpp"
 #include "recur/core/types.hpp"
@@ -20,15 +22,13 @@
 
 namespace recur::tree {
 
-/// Copies the vectors of the vocabulary's words from `in` into the columns of `embedding`
-/// [d x V]. Returns how many vocabulary words were found. Throws io_error naming the file, line
-/// and column for a non-number, or a line with a different number of values than d.
-/// `origin` names the source in errors.
-template <class S>
-Index load_word_vectors(std::istream& in, const std::string& origin, const Vocabulary& vocab, MatX<S>& embedding) {
-  const Index d = embedding.rows();
-  std::vector<bool> seen(static_cast<std::size_t>(vocab.size()), false);
-  Index found = 0;
+namespace detail {
+
+/// Reads `in` line by line and calls f(word, v) with each word and its d numbers, in file order
+/// (a word may come again; callers keep its first line). Throws io_error naming `origin`, the line
+/// and the column for a non-number, or a line with a different number of values than d.
+template <class S, class F>
+void for_each_word_vector(std::istream& in, const std::string& origin, Index d, F&& f) {
   std::string line;
   std::size_t number = 0;
   VecX<S> v(d);
@@ -66,14 +66,72 @@ Index load_word_vectors(std::istream& in, const std::string& origin, const Vocab
     if (count != d)
       throw io_error(where + ": " + std::to_string(count) + " values for '" + word + "', the model's vectors have " +
                      std::to_string(d));
-    const Index id = vocab.id(word);
-    if (id == Vocabulary::unknown || seen[static_cast<std::size_t>(id)]) continue;
-    seen[static_cast<std::size_t>(id)] = true;
-    embedding.col(id) = v;
-    ++found;
+    f(word, v);
   }
   if (in.bad()) throw io_error(origin + ": read error");
-  return found;
+}
+
+}  // namespace detail
+
+/// Word vectors read once and kept in memory, to load the same file into several vocabularies
+/// (cross-validation builds one per fold) without parsing it again each time. Keeps only the
+/// lines whose word `keep(word)` accepts (e.g. words a vocabulary of the whole data set knows),
+/// so a large file stays small, in file order, so that assign() gives what load_word_vectors
+/// gives for the same file.
+template <class S>
+class WordVectorTable {
+ public:
+  /// Reads `in` (errors as load_word_vectors) for vectors of `dim` numbers.
+  template <class Keep>
+  WordVectorTable(std::istream& in, const std::string& origin, Index dim, Keep&& keep) : dim_(dim) {
+    detail::for_each_word_vector<S>(in, origin, dim, [&](const std::string& word, const VecX<S>& v) {
+      if (keep(word)) entries_.emplace_back(word, v);
+    });
+  }
+
+  Index dim() const { return dim_; }
+  Index size() const { return static_cast<Index>(entries_.size()); }
+
+  /// As load_word_vectors over the kept lines: copies the vectors of the vocabulary's words into
+  /// the columns of `embedding` [dim x V] (a word's first line wins) and returns how many were
+  /// found.
+  Index assign(const Vocabulary& vocab, MatX<S>& embedding) const {
+    if (embedding.rows() != dim_)
+      throw shape_error("word vectors: the table has " + std::to_string(dim_) + " numbers per word, the model " +
+                        std::to_string(embedding.rows()));
+    std::vector<bool> seen(static_cast<std::size_t>(vocab.size()), false);
+    Index found = 0;
+    for (const auto& [word, v] : entries_) {
+      const Index id = vocab.id(word);
+      if (id == Vocabulary::unknown || seen[static_cast<std::size_t>(id)]) continue;
+      seen[static_cast<std::size_t>(id)] = true;
+      embedding.col(id) = v;
+      ++found;
+    }
+    return found;
+  }
+
+ private:
+  Index dim_;
+  std::vector<std::pair<std::string, VecX<S>>> entries_;
+};
+
+/// Copies the vectors of the vocabulary's words from `in` into the columns of `embedding`
+/// [d x V]. Returns how many vocabulary words were found. Throws io_error naming the file, line
+/// and column for a non-number, or a line with a different number of values than d.
+/// `origin` names the source in errors.
+template <class S>
+Index load_word_vectors(std::istream& in, const std::string& origin, const Vocabulary& vocab, MatX<S>& embedding) {
+  const WordVectorTable<S> table(in, origin, embedding.rows(),
+                                 [&](const std::string& word) { return vocab.id(word) != Vocabulary::unknown; });
+  return table.assign(vocab, embedding);
+}
+
+/// A WordVectorTable of the file at `path` (see its constructor).
+template <class S, class Keep>
+WordVectorTable<S> read_word_vectors(const std::string& path, Index dim, Keep&& keep) {
+  std::ifstream in = io::open_input(path);
+  return WordVectorTable<S>(in, path, dim, std::forward<Keep>(keep));
 }
 
 /// load_word_vectors over the file at `path`.
