@@ -294,7 +294,7 @@ struct Training {
   double lr = 0, clip = 0, word_dropout = 0;
   std::size_t batch = 1;
   std::string vectors;  ///< initial word vectors (GloVe text), or empty
-  /// The vectors file read once, when several folds load it (else train_on reads `vectors`).
+  /// That file, read once by with_vectors (cross-validation's ten folds share it).
   std::shared_ptr<const recur::tree::WordVectorTable<float>> vector_table;
   bool quiet = false;
 };
@@ -312,6 +312,17 @@ Training training_of(const recur::cli::Args& args) {
   if (!(t.word_dropout >= 0 && t.word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
   if (args.has("vectors")) t.vectors = args.str("vectors");
   t.quiet = args.quiet();
+  return t;
+}
+
+/// `t` with --vectors read into t.vector_table, keeping only the words of `examples` (every
+/// word a vocabulary built from them can hold), so a large file stays small in memory.
+Training with_vectors(Training t, const std::vector<Example>& examples, Index dim) {
+  if (t.vectors.empty()) return t;
+  std::unordered_set<std::string> words;
+  for (const auto& e : examples) words.insert(e.words.begin(), e.words.end());
+  t.vector_table = std::make_shared<const recur::tree::WordVectorTable<float>>(
+      recur::tree::read_word_vectors<float>(t.vectors, dim, [&](const std::string& w) { return words.count(w) > 0; }));
   return t;
 }
 
@@ -335,10 +346,7 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
   Model model(settings.options(vocab.size()), rng);
   Index found = 0;
   auto& embedding = model.embedding().table(0).weight;
-  if (t.vector_table)
-    found = t.vector_table->assign(vocab, embedding);
-  else if (!t.vectors.empty())
-    found = recur::tree::load_word_vectors(t.vectors, vocab, embedding);
+  if (t.vector_table) found = t.vector_table->assign(vocab, embedding);
   recur::Adam<float> opt(static_cast<float>(t.lr));
   const Index epochs = t.epochs;
   const std::size_t batch = t.batch;
@@ -346,7 +354,7 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
   if (talk) {
     std::printf("model: %s (%s), %ld parameters; vocabulary %ld words\n", model.describe().c_str(), cell_name.c_str(),
                 static_cast<long>(recur::param_count(model)), static_cast<long>(vocab.size()));
-    if (!t.vectors.empty())
+    if (t.vector_table)
       std::printf("word vectors: %ld of %ld words found in %s\n", static_cast<long>(found),
                   static_cast<long>(vocab.size()), t.vectors.c_str());
     std::printf(
@@ -421,13 +429,7 @@ int cross_validate(const recur::cli::Args& args, Training training, const Settin
   if (args.has("save")) args.fail("--cross-validate trains ten models and saves none: drop --save");
   const std::string dir = args.str("reviews");
   const Reviews reviews = load_reviews(dir);
-  if (!training.vectors.empty()) {  // parsed once for the ten folds, keeping the reviews' words
-    std::unordered_set<std::string> words;
-    for (const auto& e : reviews.all) words.insert(e.words.begin(), e.words.end());
-    training.vector_table =
-        std::make_shared<const recur::tree::WordVectorTable<float>>(recur::tree::read_word_vectors<float>(
-            training.vectors, settings.embed, [&](const std::string& w) { return words.count(w) > 0; }));
-  }
+  training = with_vectors(training, reviews.all, settings.embed);  // parsed once for the ten folds
   const auto threads = static_cast<std::size_t>(args.integer("threads", 1, 10));
   std::printf("data: %s (movie reviews, %zu; ten-fold cross-validation, %zu fold(s) at once)\n", dir.c_str(),
               reviews.all.size(), threads);
@@ -489,7 +491,8 @@ int train(const recur::cli::Args& args, Settings settings, const std::string& ce
   const Data d = args.has("reviews") ? split_reviews(load_reviews(args.str("reviews")), args.str("reviews"), fold)
                                      : load_treebank(args, settings.classes);
   std::printf("data: %s\n", d.origin.c_str());
-  const Outcome o = train_on<Cell>(training, settings, d, cell_name, true, args.str("save"));
+  const Outcome o =
+      train_on<Cell>(with_vectors(training, d.train, settings.embed), settings, d, cell_name, true, args.str("save"));
   std::printf("\ntest accuracy %.1f %% (%zu %s; %s), the model of epoch %ld (validation %.1f %%)\n", o.test,
               o.test_size, args.has("reviews") ? "reviews" : "sentences",
               settings.classes == 5 ? "five classes" : "positive or negative", static_cast<long>(o.best_epoch), o.dev);

@@ -71,9 +71,7 @@ class RecursiveNet {
       : embedding(vocabulary, dim, rng), classifier(dim, classes, rng) {
     weight.resize(dim, 2 * dim);
     init::xavier_uniform(weight, rng);
-    // Start near the average of the children, so deep trees neither vanish nor explode.
-    weight.leftCols(dim).diagonal().array() += S(0.5);
-    weight.rightCols(dim).diagonal().array() += S(0.5);
+    add_average_of_children();
     bias.setZero(dim);
     grad_weight.setZero(dim, 2 * dim);
     grad_bias.setZero(dim);
@@ -97,8 +95,7 @@ class RecursiveNet {
     const double r = noise / std::sqrt(static_cast<double>(d));
     for (Index j = 0; j < weight.cols(); ++j)
       for (Index i = 0; i < d; ++i) weight(i, j) = static_cast<S>(rng.uniform(-r, r));
-    weight.leftCols(d).diagonal().array() += S(0.5);
-    weight.rightCols(d).diagonal().array() += S(0.5);
+    add_average_of_children();
     for (Index j = 0; j < embedding.weight.cols(); ++j)
       for (Index i = 0; i < d; ++i) embedding.weight(i, j) = static_cast<S>(word_sd * rng.normal());
   }
@@ -267,6 +264,15 @@ class RecursiveNet {
     composition.for_each_param(f, prefix + "compose.");
     classifier.for_each_param(f, prefix + "classifier.");
     if (tags) tags->for_each_param(f, prefix + "tags.");
+  }
+
+ private:
+  /// W += 0.5 [I I]: a parent starts near the average of its children, so deep trees neither
+  /// vanish nor explode.
+  void add_average_of_children() {
+    const Index d = dim();
+    weight.leftCols(d).diagonal().array() += S(0.5);
+    weight.rightCols(d).diagonal().array() += S(0.5);
   }
 };
 
