@@ -269,6 +269,44 @@ TEST_CASE("word vectors load from a text file, and bad lines name line and colum
   CHECK_THROWS_AS(table.assign(v, wrong), shape_error);
 }
 
+TEST_CASE("dropout on the node vectors: a training mask that backpropagates, and no effect at inference",
+          "[tree][gradient][dropout]") {
+  using Net = RecursiveNet<double>;
+  Rng rng(12);
+  Net net(6, 3, 5, rng), plain = net;
+  net.dropout = Dropout<double>(0.4);
+  const std::vector<Tree> trees{parse("(3 (2 (1 a) (4 b)) (0 (2 c) (3 (1 d) (2 e))))"), parse("(4 (2 f) (0 g))")};
+  const auto forest = Net::flatten({&trees[0], &trees[1]}, {{1, 2, 3, 4, 5}, {0, 5}});
+  Net::Trace a, b;
+  CHECK(net.forward(forest, a) == plain.forward(forest, b));  // no generator: inference
+  CHECK(a.dropped.mask.size() == 0);
+
+  Rng masks(3);
+  net.forward(forest, a, &masks);
+  const auto& mask = a.dropped.mask;  // [d x N]: 0 or 1 / 0.6
+  REQUIRE(mask.rows() == 3);
+  REQUIRE(mask.cols() == forest.size());
+  const Index dropped = (mask.array() == 0).count();
+  CHECK(dropped > 0);
+  CHECK(dropped < mask.size());
+  CHECK(((mask.array() == 0) || (mask.array() - 1 / 0.6).abs() < 1e-15).all());
+  CHECK(a.x == b.x);  // the parents still compose whole vectors: only the classifier's input is dropped
+
+  // The same mask for every evaluation (a fresh generator with one seed), so the loss is a
+  // smooth function of the weights and finite differences apply.
+  auto loss = [&](Net& m) {
+    Net::Trace tr;
+    Rng same(3);
+    return softmax_cross_entropy(m.forward(forest, tr, &same), forest.labels).value;
+  };
+  auto loss_back = [&](Net& m) {
+    Net::Trace tr;
+    Rng same(3);
+    return m.train_step(forest, tr, &same);
+  };
+  test::require_gradients(check_gradients(net, loss, loss_back));
+}
+
 TEST_CASE("sharded minibatches give the same gradients on any number of threads", "[tree][threads]") {
   using Net = RecursiveNet<double>;
   Rng rng(4);
@@ -308,6 +346,15 @@ TEST_CASE("sharded minibatches give the same gradients on any number of threads"
   // A second step starts from clean workers: gradients double.
   t2.step(two, ptrs, ids);
   CHECK(test::max_diff(MatX<double>(grads(two)[1]), MatX<double>(2 * g2[1])) < 1e-12);
+  // With dropout, each shard's masks come from the step's generator, not from the thread.
+  Net drop_one = net, drop_two = net;
+  drop_one.dropout = drop_two.dropout = Dropout<double>(0.3);
+  ShardedTrainer<Net> d1(drop_one, 1, 3), d2(drop_two, 2, 3);
+  Rng m1(8), m2(8);
+  CHECK(d1.step(drop_one, ptrs, ids, &m1) == d2.step(drop_two, ptrs, ids, &m2));
+  const auto gd1 = grads(drop_one), gd2 = grads(drop_two);
+  for (std::size_t i = 0; i < gd1.size(); ++i) CHECK(gd1[i] == gd2[i]);
+  CHECK(gd1[0] != g1[0]);  // and the masks did change the gradients
   // A bad id fails the step with the net's message, from whichever thread met it.
   ids[4][0] = 99;
   CHECK_THROWS_WITH(t2.step(two, ptrs, ids), Catch::Contains("word id 99"));

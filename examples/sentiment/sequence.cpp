@@ -38,6 +38,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "../common/checkpointing.hpp"
 #include "../common/cli.hpp"
 #include "../common/lines.hpp"
 #include "generated_treebank.hpp"
@@ -327,10 +328,11 @@ Training with_vectors(Training t, const std::vector<Example>& examples, Index di
 }
 
 /// Trains on d.train, keeps the epoch best on d.dev, tests it on d.test and saves it to `save`
-/// (if not empty). `talk`: print the model and, unless quiet, a line per epoch.
+/// (if not empty). `talk`: print the model and, unless quiet, a line per epoch. `checkpoints`
+/// (a single run only): --checkpoint and --resume.
 template <class Cell>
 Outcome train_on(const Training& t, const Settings& settings, const Data& d, const std::string& cell_name, bool talk,
-                 const std::string& save) {
+                 const std::string& save, recur::cli::Checkpointing* checkpoints = nullptr) {
   using Model = recur::text::SequenceClassifier<Cell>;
   if (d.train.empty() || d.dev.empty() || d.test.empty()) throw recur::value_error("a split has no examples");
   std::vector<std::vector<std::string>> sentences;
@@ -370,10 +372,28 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
   for (const auto& x : train_x) tokens += static_cast<long>(x[0].size());
   const auto start = std::chrono::steady_clock::now();
   typename Model::Trace tr;
-  for (Index epoch = 1; epoch <= epochs; ++epoch) {
-    double loss = 0;
-    long batches = 0;
-    for (const auto& part : length_batches(train_x, batch, rng)) {
+  // A checkpoint records the generator twice: before the epoch's batches were drawn (a resumed
+  // run draws them again) and where the run stopped (dropout and word dropout go on from there).
+  recur::cli::EpochPosition resumed;
+  std::string rng_where_stopped;
+  if (checkpoints && checkpoints->resuming()) {
+    recur::TrainingState state;
+    checkpoints->resume(model, opt, state, best);
+    resumed = recur::cli::EpochPosition::of(state);
+    rng.restore(resumed.rng);
+    if (resumed.next > 0) rng_where_stopped = state.text("rng_where_stopped");
+    out.dev = resumed.best;
+    out.best_epoch = resumed.best_epoch;
+  }
+  for (Index epoch = resumed.epoch; epoch <= epochs; ++epoch) {
+    const bool continuing = resumed.continues(epoch);
+    const std::string rng_at_epoch_start = rng.state();
+    const auto epoch_batches = length_batches(train_x, batch, rng);
+    if (continuing) rng.restore(rng_where_stopped);
+    double loss = continuing ? resumed.loss : 0;
+    long batches = continuing ? resumed.batches : 0;
+    for (std::size_t b = continuing ? resumed.next : 0; b < epoch_batches.size(); ++b) {
+      const auto& part = epoch_batches[b];
       std::vector<TokenFeatures> dropped;  // words become unknown with probability --word-dropout
       std::vector<Index> labels;
       for (std::size_t k : part) {
@@ -391,6 +411,17 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
       opt.step(model);
       loss += static_cast<double>(l.value);
       ++batches;
+      if (checkpoints && b + 1 < epoch_batches.size())  // the epoch's end has its own checkpoint
+        checkpoints->maybe_save(
+            opt.steps(), model, opt,
+            [&] {
+              auto state = recur::cli::EpochPosition{epoch,   b + 1,   rng_at_epoch_start, loss,
+                                                     batches, out.dev, out.best_epoch,     {}}
+                               .state();
+              state.set("rng_where_stopped", rng.state());
+              return state;
+            },
+            best);
     }
     const double dev = accuracy(model, dev_x, d.dev, settings.classes);
     if (dev > out.dev) {
@@ -404,10 +435,18 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
                   static_cast<long>(epochs), loss / static_cast<double>(std::max(1L, batches)), dev, secs);
       std::fflush(stdout);
     }
+    if (checkpoints)
+      checkpoints->maybe_save(
+          opt.steps(), model, opt,
+          [&] {
+            return recur::cli::EpochPosition{epoch + 1, 0, rng.state(), 0, 0, out.dev, out.best_epoch, {}}.state();
+          },
+          best, /*force=*/true);
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  out.sequences = static_cast<double>(train_x.size()) * static_cast<double>(epochs);
-  out.tokens = static_cast<double>(tokens) * static_cast<double>(epochs);
+  const auto trained_epochs = static_cast<double>(std::max<Index>(0, epochs - resumed.epoch + 1));
+  out.sequences = static_cast<double>(train_x.size()) * trained_epochs;
+  out.tokens = static_cast<double>(tokens) * trained_epochs;
   const auto infer_start = std::chrono::steady_clock::now();
   out.test = accuracy(best, test_x, d.test, settings.classes);
   out.test_size = test_x.size();
@@ -427,6 +466,8 @@ template <class Cell>
 int cross_validate(const recur::cli::Args& args, Training training, const Settings& settings,
                    const std::string& cell_name) {
   if (args.has("save")) args.fail("--cross-validate trains ten models and saves none: drop --save");
+  if (args.has("checkpoint") || args.has("resume"))
+    args.fail("--checkpoint and --resume are for a single run, not --cross-validate");
   const std::string dir = args.str("reviews");
   const Reviews reviews = load_reviews(dir);
   training = with_vectors(training, reviews.all, settings.embed);  // parsed once for the ten folds
@@ -491,8 +532,9 @@ int train(const recur::cli::Args& args, Settings settings, const std::string& ce
   const Data d = args.has("reviews") ? split_reviews(load_reviews(args.str("reviews")), args.str("reviews"), fold)
                                      : load_treebank(args, settings.classes);
   std::printf("data: %s\n", d.origin.c_str());
-  const Outcome o =
-      train_on<Cell>(with_vectors(training, d.train, settings.embed), settings, d, cell_name, true, args.str("save"));
+  recur::cli::Checkpointing checkpoints(args);
+  const Outcome o = train_on<Cell>(with_vectors(training, d.train, settings.embed), settings, d, cell_name, true,
+                                   args.str("save"), &checkpoints);
   std::printf("\ntest accuracy %.1f %% (%zu %s; %s), the model of epoch %ld (validation %.1f %%)\n", o.test,
               o.test_size, args.has("reviews") ? "reviews" : "sentences",
               settings.classes == 5 ? "five classes" : "positive or negative", static_cast<long>(o.best_epoch), o.dev);
@@ -625,6 +667,7 @@ int main(int argc, char** argv) {
   args.option("lr", "X", "Adam learning rate", "0.002");
   args.option("clip", "X", "clip the gradient's global norm to X", "5");
   args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");
+  recur::cli::Checkpointing::declare(args, "minibatches (train)", "500");
   args.parse(argc, argv);
   return recur::cli::guarded("recur-sentiment-seq", [&]() -> int {
     const std::string command = args.str("COMMAND").empty() ? "train" : args.str("COMMAND");

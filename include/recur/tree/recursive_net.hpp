@@ -18,6 +18,7 @@
 #include "recur/core/init.hpp"
 #include "recur/core/rng.hpp"
 #include "recur/layer/dense.hpp"
+#include "recur/layer/dropout.hpp"
 #include "recur/layer/embedding.hpp"
 #include "recur/train/loss.hpp"
 #include "recur/tree/composition.hpp"
@@ -37,6 +38,9 @@ class RecursiveNet {
   VecX<S> grad_bias;
   Composition<S> composition;
   Dense<S> classifier;  // [C x d]
+  /// Dropout on the node vectors the classifier reads, in training calls only (p = 0: none).
+  /// Parents still compose their children's whole vectors.
+  Dropout<S> dropout{0.0};
   /// Optional leaf features besides the word: a leaf's vector is its word's plus its tag's
   /// (e.g. part of speech). Absent unless the net is built with tag_vocabulary > 0.
   std::optional<Embedding<S>> tags;  // [d x T]
@@ -63,6 +67,7 @@ class RecursiveNet {
     Forest forest;
     MatX<S> x;  // [d x N] node vectors
     std::vector<Level> levels;
+    typename Dropout<S>::Trace dropped;  // the classifier's input when training with dropout
     typename Dense<S>::Trace classifier;
     const MatX<S>& output() const { return classifier.y; }  // logits [C x N]
   };
@@ -107,7 +112,8 @@ class RecursiveNet {
   std::string describe() const {
     return "RecursiveNet(" + Composition<S>::name() + ", vocabulary=" + std::to_string(vocabulary()) +
            ", dim=" + std::to_string(dim()) + ", classes=" + std::to_string(classes()) +
-           (tags ? ", tags=" + std::to_string(tags->vocabulary()) : "") + ")";
+           (tags ? ", tags=" + std::to_string(tags->vocabulary()) : "") +
+           (dropout.p() > 0 ? ", dropout=" + std::to_string(dropout.p()).substr(0, 4) : "") + ")";
   }
 
   /// Flattens trees (with their leaves' word ids, and tag ids if the net has tags) into a
@@ -140,8 +146,9 @@ class RecursiveNet {
     return f;
   }
 
-  /// Node vectors and logits [C x N] of every node of the forest.
-  const MatX<S>& forward(Forest forest, Trace& tr) const {
+  /// Node vectors and logits [C x N] of every node of the forest. A generator makes it a
+  /// training call: dropout draws its mask from it.
+  const MatX<S>& forward(Forest forest, Trace& tr, Rng* training = nullptr) const {
     tr.forest = std::move(forest);
     const Forest& f = tr.forest;
     const Index d = dim(), N = f.size();
@@ -190,6 +197,9 @@ class RecursiveNet {
       for (Index k = 0; k < n; ++k)
         tr.x.col(level.nodes[static_cast<std::size_t>(k)]) = z.col(k).array().tanh().matrix();
     }
+    if (training && dropout.p() > 0)
+      return classifier.forward(dropout.forward(tr.x, tr.dropped, training), Batch(1), tr.classifier);
+    tr.dropped.mask.resize(0, 0);
     return classifier.forward(tr.x, Batch(1), tr.classifier);
   }
 
@@ -198,6 +208,7 @@ class RecursiveNet {
     const Forest& f = tr.forest;
     const Index d = dim(), N = f.size();
     MatX<S> dx = classifier.backward(tr.classifier, dlogits);  // [d x N], grows with parents' parts
+    if (tr.dropped.mask.size() != 0) dx.array() *= tr.dropped.mask.array();
     // Top level first: a node's gradient is complete once every higher level is done. The
     // weight gradients wait for the end: one product over all inner nodes of the forest.
     Index inner = 0;
@@ -233,8 +244,8 @@ class RecursiveNet {
   }
 
   /// Mean cross-entropy over the labelled nodes of the forest, with its backward pass.
-  S train_step(Forest forest, Trace& tr) {
-    const auto& logits = forward(std::move(forest), tr);
+  S train_step(Forest forest, Trace& tr, Rng* training = nullptr) {
+    const auto& logits = forward(std::move(forest), tr, training);
     const auto loss = softmax_cross_entropy(logits, tr.forest.labels);
     backward(tr, loss.grad);
     return loss.value;

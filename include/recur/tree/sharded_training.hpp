@@ -35,8 +35,10 @@ class ShardedTrainer {
   int shards() const { return static_cast<int>(workers_.size()); }
 
   /// Adds to `net`'s gradients those of the mean cross-entropy over the labelled nodes of the
-  /// minibatch; returns that loss.
-  double step(Net& net, const std::vector<const Tree*>& trees, const std::vector<std::vector<Index>>& ids) {
+  /// minibatch; returns that loss. With a generator, a training step (dropout): each shard's
+  /// masks come from a generator seeded from it, so they too do not depend on the threads.
+  double step(Net& net, const std::vector<const Tree*>& trees, const std::vector<std::vector<Index>>& ids,
+              Rng* training = nullptr) {
     const std::size_t n = trees.size(), K = workers_.size();
     std::vector<std::size_t> begin(K + 1);
     for (std::size_t k = 0; k <= K; ++k) begin[k] = n * k / K;
@@ -46,6 +48,9 @@ class ShardedTrainer {
     if (labelled == 0) return 0;
     std::vector<double> loss(K, 0.0);
     std::vector<std::vector<Index>> used(K);
+    std::vector<Rng> shard_rng;
+    if (training && net.dropout.p() > 0)
+      for (std::size_t k = 0; k < K; ++k) shard_rng.emplace_back(training->engine()());
 
     auto run = [&](std::size_t k) {
       if (begin[k] == begin[k + 1]) return;
@@ -57,7 +62,8 @@ class ShardedTrainer {
       used[k] = unique_ids(part_ids);
       take_parameters(w, net, used[k]);
       auto& tr = traces_[k];
-      const auto& logits = w.forward(Net::flatten(part, part_ids), tr);
+      w.dropout = net.dropout;
+      const auto& logits = w.forward(Net::flatten(part, part_ids), tr, shard_rng.empty() ? nullptr : &shard_rng[k]);
       auto l = softmax_cross_entropy(logits, tr.forest.labels);
       Index count = 0;
       for (Index label : tr.forest.labels) count += label >= 0;
