@@ -18,6 +18,7 @@
 // state through one const model (inference under load); steps_per_s is the total.
 // Threads: --threads N (or RECUR_THREADS=N) lets Eigen run its products on N threads.
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cmath>
@@ -50,15 +51,44 @@ double forward_flops(int gates, Index T, Index B, Index I, Index H) {
   return 2.0 * gates * double(H) * double(I + H) * double(B) * double(T);
 }
 
+/// Minor page faults of the process so far: fresh pages the kernel had to map (and zero).
+long minor_page_faults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
+}
+
 template <class Cell>
 void sequence_fwd(benchmark::State& st, Index T, Index B, Index I, Index H) {
   Rng rng(1);
   const Recurrent<Cell> layer(I, H, rng);
   const MatX<float> x = random_matrix(I, T * B, rng);
+  const long faults = minor_page_faults();
   for (auto _ : st) {
     auto y = layer.predict(x, B);
     benchmark::DoNotOptimize(y.data());
   }
+  st.counters["page_faults"] =
+      benchmark::Counter(double(minor_page_faults() - faults), benchmark::Counter::kAvgIterations);
+  st.counters["GFLOPS"] =
+      benchmark::Counter(forward_flops(Cell::gates, T, B, I, H) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// The same inference into a workspace kept across calls (Recurrent::predict(x, B, workspace)):
+/// the buffers are reused instead of freshly mapped pages on every call.
+template <class Cell>
+void sequence_fwd_workspace(benchmark::State& st, Index T, Index B, Index I, Index H) {
+  Rng rng(1);
+  const Recurrent<Cell> layer(I, H, rng);
+  const MatX<float> x = random_matrix(I, T * B, rng);
+  typename Recurrent<Cell>::Trace workspace;
+  const long faults = minor_page_faults();
+  for (auto _ : st) {
+    const auto& y = layer.predict(x, B, workspace);
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.counters["page_faults"] =
+      benchmark::Counter(double(minor_page_faults() - faults), benchmark::Counter::kAvgIterations);
   st.counters["GFLOPS"] =
       benchmark::Counter(forward_flops(Cell::gates, T, B, I, H) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -174,6 +204,10 @@ void register_sequence(const char* name, const std::vector<Shape>& shapes) {
   for (const Shape& s : shapes) {
     benchmark::RegisterBenchmark(shape_name(name, "fwd", s).c_str(),
                                  [s](benchmark::State& st) { sequence_fwd<Cell>(st, s.T, s.B, s.I, s.H); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(shape_name(name, "fwd_workspace", s).c_str(),
+                                 [s](benchmark::State& st) { sequence_fwd_workspace<Cell>(st, s.T, s.B, s.I, s.H); })
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark(shape_name(name, "train", s).c_str(),

@@ -264,6 +264,34 @@ TEST_CASE("predict and forward agree, and predict continues a stream chunk by ch
   CHECK(test::max_diff(state.h, tr.final.h) < 1e-6);
 }
 
+TEMPLATE_TEST_CASE("predict into a kept workspace equals predict, call after call, for any shape", "[layer]",
+                   LSTM<float>, GRU<float>, Elman<float>) {
+  Rng rng(21);
+  const Recurrent<TestType> layer(3, 7, rng);
+  typename Recurrent<TestType>::Trace workspace;
+  const MatX<float> a = random<float>(3, 5 * 4, rng), b = random<float>(3, 2 * 6, rng);
+  const Batch ragged(std::vector<Index>{5, 2, 4, 1});
+  // Alternating shapes and batches: every call's output is exactly predict()'s.
+  CHECK(layer.predict(a, 4, workspace) == layer.predict(a, 4));
+  const float* buffer = workspace.h.data();
+  CHECK(layer.predict(a, 4, workspace) == layer.predict(a, 4));
+  CHECK(workspace.h.data() == buffer);  // the same shape again: the same buffer, not a new one
+  CHECK(layer.predict(b, 6, workspace) == layer.predict(b, 6));
+  CHECK(layer.predict(a, ragged, workspace) == layer.predict(a, ragged));
+  // A stream chunk by chunk through the workspace, like predict(x, B, &state).
+  typename Recurrent<TestType>::State s1, s2;
+  s1.h = s2.h = MatX<float>::Zero(7, 4);
+  s1.c = s2.c = MatX<float>::Zero(TestType::has_cell_state ? 7 : 0, 4);
+  CHECK(layer.predict(a.leftCols(8), 4, workspace, &s1) == layer.predict(a.leftCols(8), 4, &s2));
+  CHECK(layer.predict(a.rightCols(12), 4, workspace, &s1) == layer.predict(a.rightCols(12), 4, &s2));
+  CHECK(s1.h == s2.h);
+  CHECK(s1.c == s2.c);
+  // Not a trace backward accepts.
+  Recurrent<TestType> trainable(3, 7, rng);
+  trainable.predict(a, 4, workspace);
+  CHECK_THROWS_AS(trainable.backward(workspace, MatX<float>::Zero(7, 20)), value_error);
+}
+
 TEST_CASE("public entry points reject bad input with both shapes in the message", "[error]") {
   Rng rng(1);
   Recurrent<LSTM<float>> lstm(3, 4, rng);

@@ -126,6 +126,8 @@ int train(const recur::cli::Args& args) {
   Net net(vocab.size(), dim, 5, rng);
   net.reinitialize(rng, 0.5, 0.1);  // CoreNLP's ranges: 1-2 points more on the SST's all-nodes scores
   net.dropout = recur::Dropout<float>(args.number("dropout"));
+  const double word_dropout = args.number("word-dropout");
+  if (!(word_dropout >= 0 && word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
   // Sparse: AdaGrad and L2 visit only the minibatch's words (faster, lazy L2). Dense: every
   // word vector takes its L2 step every minibatch, which shrinks the rare ones: more accurate.
   net.embedding.sparse_gradient = args.has("sparse-words");
@@ -185,6 +187,10 @@ int train(const recur::cli::Args& args) {
       }
       // The masks' generator follows from the seed and the step, so a resumed run draws the same.
       recur::Rng masks(seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(opt.steps()));
+      if (word_dropout > 0)  // words become unknown with probability --word-dropout
+        for (auto& sentence : part_ids)
+          for (auto& id : sentence)
+            if (masks.uniform() < word_dropout) id = Vocabulary::unknown;
       loss_sum += sharded.step(net, part, part_ids, &masks);
       recur::add_l2(net, l2_weights, "compose.");
       recur::add_l2(net, l2_weights, "classifier.weight");
@@ -356,6 +362,7 @@ int main(int argc, char** argv) {
   args.flag("sparse-words",
             "update and regularise only the word vectors of each minibatch (faster; lazy L2, less accurate)");
   args.option("dropout", "P", "dropout on the node vectors before the classifier, while training", "0.2");
+  args.option("word-dropout", "P", "training words become unknown with probability P", "0");
   args.option("adagrad-reset", "N", "clear AdaGrad's accumulated squares every N epochs (0: never)", "0");
   args.option("vectors", "FILE", "initial word vectors, one word and D numbers per line (GloVe text format)", "");
   args.option("threads", "N", "threads per minibatch, at most 2 (one per shard; results do not depend on it)",

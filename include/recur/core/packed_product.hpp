@@ -30,7 +30,7 @@ class PackedMatrix {
 
   /// Packs A [rows x cols] (any expression, e.g. a transpose) for products with `max_cols`
   /// columns, if that pays; otherwise multiply_add uses Eigen's product with A directly.
-  /// Allocates: call once before a time loop.
+  /// Allocates, unless this object last packed a matrix as large: call once before a time loop.
   template <class M>
   void pack(const Eigen::MatrixBase<M>& source, Index max_cols) {
     rows_ = source.rows();
@@ -66,6 +66,8 @@ class PackedMatrix {
 
   /// Scratch the product needs for B with up to max_cols columns (allocate once per loop).
   MatX<S> workspace() const { return MatX<S>(use_kernel_ ? kc_ : 0, use_kernel_ ? nc_ : 0); }
+  /// The same scratch in a matrix kept by the caller (no allocation when it has that size).
+  void size_workspace(MatX<S>& work) const { work.resize(use_kernel_ ? kc_ : 0, use_kernel_ ? nc_ : 0); }
 
   /// c += A * b, with b [cols x n] and c [rows x n] column blocks with contiguous columns
   /// (plain matrices or middleCols of them). `a` is the same A as packed, used when packing did

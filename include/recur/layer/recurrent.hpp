@@ -68,6 +68,10 @@ class Recurrent {
     State initial;       // h0 [H x B], c0
     State final;         // each sequence's state after its own last step
     State grad_initial;  // set by backward: gradient w.r.t. h0, c0
+    // W_hh packed for the step products [G*H x H], and the products' scratch: kept here so
+    // that a trace used call after call packs into the same memory instead of fresh pages.
+    detail::PackedMatrix<S> packed_weight_hh;
+    MatX<S> packed_scratch;
 
     /// The layer's output [H x T*B] (zero past each sequence's end).
     const HMat& output() const { return batch.ragged() ? padded : h; }
@@ -133,6 +137,19 @@ class Recurrent {
     run(x, batch, tr, state, Keep::nothing);
     if (state) *state = std::move(tr.final);
     return batch.ragged() ? std::move(tr.padded) : std::move(tr.h);
+  }
+
+  /// Inference into a trace the caller keeps between calls: a call of the same shape as the
+  /// last reuses its buffers (the gates, states and packed W_hh) instead of allocating fresh
+  /// pages, which the kernel must map and zero (a server answering request after request).
+  /// Returns the output [H x T*B], valid until the workspace is used again; the workspace is
+  /// not a trace backward accepts. `state` as in predict() above.
+  template <class X>
+  const HMat& predict(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& workspace,
+                      State* state = nullptr) const {
+    run(x, batch, workspace, state, Keep::nothing);
+    if (state) *state = workspace.final;
+    return workspace.output();
   }
 
   /// Backpropagation through time. dy [H x T*B] is the gradient of the loss w.r.t. the
@@ -292,9 +309,10 @@ class Recurrent {
     tr.c.resize(Cell::has_cell_state ? n : 0, T * B);
     tr.aux.resize(Cell::has_aux ? n : 0, T * B);
     GMat scratch(tr.gates.rows(), Cell::recurrent_into_scratch ? B : 0);
-    detail::PackedMatrix<S> w_hh;  // W_hh [G*H x H], packed once for all steps
+    detail::PackedMatrix<S>& w_hh = tr.packed_weight_hh;  // W_hh [G*H x H], packed once for all steps
     w_hh.pack(cell_.weight_hh, B);
-    MatX<S> work = w_hh.workspace();
+    MatX<S>& work = tr.packed_scratch;
+    w_hh.size_workspace(work);
 
     for (Index s = 0; s < T; ++s) {
       const Index t = time_of(s, T), col = t * B;
