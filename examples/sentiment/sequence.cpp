@@ -12,6 +12,7 @@
 #include <recur/cell/elman.hpp>
 #include <recur/cell/gru.hpp>
 #include <recur/cell/lstm.hpp>
+#include <recur/io/atomic_file.hpp>
 #include <recur/io/input_file.hpp>
 #include <recur/io/model_file.hpp>
 #include <recur/text/sequence_classifier.hpp>
@@ -216,10 +217,21 @@ struct Settings {
     return o;
   }
   std::vector<std::pair<std::string, std::string>> metadata() const {
-    return {{"seq.classes", std::to_string(classes)},         {"seq.embed", std::to_string(embed)},
-            {"seq.hidden", std::to_string(hidden)},           {"seq.layers", std::to_string(layers)},
-            {"seq.bidirectional", bidirectional ? "1" : "0"}, {"seq.pooling", pooling_name(pooling)},
-            {"seq.max_length", std::to_string(max_length)},   {"seq.lowercase", lowercase ? "1" : "0"}};
+    return {{"seq.classes", std::to_string(classes)},
+            {"seq.embed", std::to_string(embed)},
+            {"seq.hidden", std::to_string(hidden)},
+            {"seq.layers", std::to_string(layers)},
+            {"seq.bidirectional", bidirectional ? "1" : "0"},
+            {"seq.pooling", pooling_name(pooling)},
+            {"seq.max_length", std::to_string(max_length)},
+            {"seq.lowercase", lowercase ? "1" : "0"},
+            {"seq.dropout", exact(dropout)}};
+  }
+  /// A number as text that reads back as the same double.
+  static std::string exact(double x) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g", x);
+    return text;
   }
 };
 
@@ -604,9 +616,39 @@ int with_cell(const std::string& cell, Body&& body) {
   throw recur::value_error("the cell must be lstm, gru or elman, got '" + cell + "'");
 }
 
-int run_predict(const recur::cli::Args& args) {
-  if (!args.has("model")) args.fail("predict needs --model FILE");
-  if (!args.has("TEXT")) args.fail("predict needs a sentence");
+/// Writes the model's word vectors in GloVe's text format (a word and its E numbers a line,
+/// the unknown word left out), for --vectors of another run: vectors learned on the Sentiment
+/// Treebank can start a model of the reviews.
+template <class Cell>
+int write_vectors(const recur::cli::Args& args, const recur::safetensors::File& file, const Settings& settings,
+                  const Vocabulary& vocab) {
+  recur::Rng rng(1);
+  recur::text::SequenceClassifier<Cell> model(settings.options(vocab.size()), rng);
+  recur::load(model, file);
+  const auto& table = model.embedding().table(0).weight;  // [E x V]
+  std::string out;
+  char number[32];
+  for (Index id = 0; id < vocab.size(); ++id) {
+    if (id == Vocabulary::unknown) continue;
+    out += vocab.words()[static_cast<std::size_t>(id)];
+    for (Index i = 0; i < table.rows(); ++i) {
+      std::snprintf(number, sizeof number, " %.6g", static_cast<double>(table(i, id)));
+      out += number;
+    }
+    out += '\n';
+  }
+  recur::write_file_atomically(args.str("out"), out);
+  std::printf("wrote %ld word vectors of %ld numbers to %s\n", static_cast<long>(vocab.size() - 1),
+              static_cast<long>(table.rows()), args.str("out").c_str());
+  return 0;
+}
+
+/// predict, or (`vectors`) write the word vectors, of a saved model.
+int run_saved(const recur::cli::Args& args, bool vectors) {
+  const char* command = vectors ? "vectors" : "predict";
+  if (!args.has("model")) args.fail(std::string(command) + " needs --model FILE");
+  if (!vectors && !args.has("TEXT")) args.fail("predict needs a sentence");
+  if (vectors && !args.has("out")) args.fail("vectors needs --out FILE");
   const std::string path = args.str("model");
   const auto file = recur::safetensors::File::read(path);
   const auto& meta = file.metadata();
@@ -629,9 +671,16 @@ int run_predict(const recur::cli::Args& args) {
     throw recur::io_error(path + ": bad seq.pooling '" + meta.at("seq.pooling") + "'");
   s.max_length = number("seq.max_length", 0, 1L << 30);
   s.lowercase = meta.at("seq.lowercase") == "1";
+  if (meta.count("seq.dropout")) {  // part of the model's description, though inference skips it
+    char* end = nullptr;
+    s.dropout = std::strtod(meta.at("seq.dropout").c_str(), &end);
+    if (*end != '\0' || !(s.dropout >= 0 && s.dropout < 1)) throw recur::io_error(path + ": bad seq.dropout");
+  }
   const Vocabulary vocab = Vocabulary::from_words(recur::cli::split_lines(meta.at("seq.vocabulary")), false);
-  return with_cell(meta.at("seq.cell"),
-                   [&](auto prototype) { return predict<decltype(prototype)>(args, file, s, vocab); });
+  return with_cell(meta.at("seq.cell"), [&](auto prototype) {
+    using Cell = decltype(prototype);
+    return vectors ? write_vectors<Cell>(args, file, s, vocab) : predict<Cell>(args, file, s, vocab);
+  });
 }
 
 }  // namespace
@@ -639,11 +688,12 @@ int run_predict(const recur::cli::Args& args) {
 int main(int argc, char** argv) {
   recur::cli::Args args("recur-sentiment-seq",
                         "sequence to vector: a sentence or review in, a score in [-1, 1] (or a class) out");
-  args.positional("COMMAND", "train or predict");
+  args.positional("COMMAND", "train, predict, or vectors (write a saved model's word vectors, GloVe text format)");
   args.positional("TEXT", "for predict: a sentence");
   args.option("data", "DIR", "the Sentiment Treebank (train.txt, dev.txt, test.txt); default: generated", "");
   args.option("reviews", "DIR", "the movie-review polarity set (pos/, neg/) instead", "");
-  args.option("model", "FILE", "predict: the saved model", "");
+  args.option("model", "FILE", "predict, vectors: the saved model", "");
+  args.option("out", "FILE", "vectors: the file to write", "");
   args.flag("trace", "predict: print the score after every word");
   args.option("classes", "K", "2: a score in [-1, 1]; 5: the treebank's five classes", "2");
   args.option("cell", "lstm|gru|elman", "the recurrent cell", "lstm");
@@ -671,8 +721,8 @@ int main(int argc, char** argv) {
   args.parse(argc, argv);
   return recur::cli::guarded("recur-sentiment-seq", [&]() -> int {
     const std::string command = args.str("COMMAND").empty() ? "train" : args.str("COMMAND");
-    if (command == "predict") return run_predict(args);
-    if (command != "train") args.fail("unknown command '" + command + "' (train or predict)");
+    if (command == "predict" || command == "vectors") return run_saved(args, command == "vectors");
+    if (command != "train") args.fail("unknown command '" + command + "' (train, predict or vectors)");
     if (args.has("data") && args.has("reviews")) args.fail("give --data or --reviews, not both");
     const Settings s = settings_of(args);
     if (args.has("reviews") && s.classes != 0) args.fail("the reviews are positive or negative: --classes 2");
