@@ -208,7 +208,7 @@ class RecursiveNet {
     const Forest& f = tr.forest;
     const Index d = dim(), N = f.size();
     MatX<S> dx = classifier.backward(tr.classifier, dlogits);  // [d x N], grows with parents' parts
-    if (tr.dropped.mask.size() != 0) dx.array() *= tr.dropped.mask.array();
+    if (tr.dropped.mask.size() != 0) dx = dropout.backward(tr.dropped, dx);
     // Top level first: a node's gradient is complete once every higher level is done. The
     // weight gradients wait for the end: one product over all inner nodes of the forest.
     Index inner = 0;
