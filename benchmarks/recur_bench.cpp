@@ -58,34 +58,23 @@ long minor_page_faults() {
   return usage.ru_minflt;
 }
 
+/// Inference over the whole sequence. With `keep_workspace`, into a trace kept across calls
+/// (Recurrent::predict(x, B, workspace)): its buffers are reused instead of fresh pages.
 template <class Cell>
-void sequence_fwd(benchmark::State& st, Index T, Index B, Index I, Index H) {
-  Rng rng(1);
-  const Recurrent<Cell> layer(I, H, rng);
-  const MatX<float> x = random_matrix(I, T * B, rng);
-  const long faults = minor_page_faults();
-  for (auto _ : st) {
-    auto y = layer.predict(x, B);
-    benchmark::DoNotOptimize(y.data());
-  }
-  st.counters["page_faults"] =
-      benchmark::Counter(double(minor_page_faults() - faults), benchmark::Counter::kAvgIterations);
-  st.counters["GFLOPS"] =
-      benchmark::Counter(forward_flops(Cell::gates, T, B, I, H) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
-}
-
-/// The same inference into a workspace kept across calls (Recurrent::predict(x, B, workspace)):
-/// the buffers are reused instead of freshly mapped pages on every call.
-template <class Cell>
-void sequence_fwd_workspace(benchmark::State& st, Index T, Index B, Index I, Index H) {
+void sequence_fwd(benchmark::State& st, Index T, Index B, Index I, Index H, bool keep_workspace) {
   Rng rng(1);
   const Recurrent<Cell> layer(I, H, rng);
   const MatX<float> x = random_matrix(I, T * B, rng);
   typename Recurrent<Cell>::Trace workspace;
   const long faults = minor_page_faults();
   for (auto _ : st) {
-    const auto& y = layer.predict(x, B, workspace);
-    benchmark::DoNotOptimize(y.data());
+    if (keep_workspace) {
+      const auto& y = layer.predict(x, B, workspace);
+      benchmark::DoNotOptimize(y.data());
+    } else {
+      auto y = layer.predict(x, B);
+      benchmark::DoNotOptimize(y.data());
+    }
   }
   st.counters["page_faults"] =
       benchmark::Counter(double(minor_page_faults() - faults), benchmark::Counter::kAvgIterations);
@@ -203,11 +192,11 @@ template <class Cell>
 void register_sequence(const char* name, const std::vector<Shape>& shapes) {
   for (const Shape& s : shapes) {
     benchmark::RegisterBenchmark(shape_name(name, "fwd", s).c_str(),
-                                 [s](benchmark::State& st) { sequence_fwd<Cell>(st, s.T, s.B, s.I, s.H); })
+                                 [s](benchmark::State& st) { sequence_fwd<Cell>(st, s.T, s.B, s.I, s.H, false); })
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark(shape_name(name, "fwd_workspace", s).c_str(),
-                                 [s](benchmark::State& st) { sequence_fwd_workspace<Cell>(st, s.T, s.B, s.I, s.H); })
+                                 [s](benchmark::State& st) { sequence_fwd<Cell>(st, s.T, s.B, s.I, s.H, true); })
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark(shape_name(name, "train", s).c_str(),
