@@ -205,6 +205,42 @@ TEST_CASE("optimizers follow PyTorch's update rules", "[optimizer]") {
   CHECK_THROWS_AS(rng.below(0), std::invalid_argument);
 }
 
+TEST_CASE("AveragedModel keeps a warmed-up moving average of the weights", "[optimizer][average]") {
+  // TensorFlow's warm-up: min(decay, (1 + n) / (10 + n)).
+  CHECK(warmed_up_decay(0.999, 1) == Approx(2.0 / 11).epsilon(1e-15));
+  CHECK(warmed_up_decay(0.999, 90) == Approx(91.0 / 100).epsilon(1e-15));
+  CHECK(warmed_up_decay(0.9, 1000) == 0.9);
+  CHECK(warmed_up_decay(0.0, 5) == 0.0);
+  CHECK_THROWS_AS(AveragedModel<Scalar1>(Scalar1(), 1.0), value_error);
+  CHECK_THROWS_AS(AveragedModel<Scalar1>(Scalar1(), -0.1), value_error);
+
+  Scalar1 model;  // the parameter starts at 1
+  AveragedModel<Scalar1> average(model, 0.9);
+  model.value(0) = 2;
+  average.update(model, 1);  // d = 2/11
+  const double first = 2.0 / 11 * 1 + 9.0 / 11 * 2;
+  CHECK(average.model().value(0) == Approx(first).epsilon(1e-15));
+  model.value(0) = -3;
+  average.update(model, 200);  // d = 0.9
+  CHECK(average.model().value(0) == Approx(0.9 * first + 0.1 * -3).epsilon(1e-15));
+  CHECK(model.value(0) == -3);  // the trained model is not touched
+
+  // A model of another structure is refused before anything changes.
+  Rng rng(2);
+  Dense<double> dense(3, 2, rng), other(2, 2, rng);
+  AveragedModel<Dense<double>> dense_average(dense, 0.5);
+  const MatX<double> kept = dense_average.model().weight;
+  CHECK_THROWS_AS(dense_average.update(other, 1), shape_error);
+  CHECK(dense_average.model().weight == kept);
+  // Every parameter is averaged, the bias too; decay 0 follows the model exactly.
+  AveragedModel<Dense<double>> follow(dense, 0.0);
+  dense.weight.setConstant(4);
+  dense.bias.setConstant(-1);
+  follow.update(dense, 7);
+  CHECK(follow.model().weight == dense.weight);
+  CHECK(follow.model().bias == dense.bias);
+}
+
 TEST_CASE("gradient clipping", "[clip]") {
   Rng rng(3);
   Dense<double> d(3, 2, rng);

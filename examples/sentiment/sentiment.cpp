@@ -7,6 +7,7 @@
 #include <recur/core/denormals.hpp>
 #include <recur/io/model_file.hpp>
 #include <recur/text/tokenizer.hpp>
+#include <recur/train/averaging.hpp>
 #include <recur/train/optimizer.hpp>
 #include <recur/train/regularization.hpp>
 #include <recur/tree/recursive_net.hpp>
@@ -19,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +35,20 @@ using recur::tree::Tree;
 using recur::tree::Vocabulary;
 
 namespace {
+
+/// What a checkpoint carries beside the trained net: the best model so far and, with --average,
+/// the moving average of the weights.
+template <class Net>
+struct BestAndAverage {
+  using Scalar = typename Net::Scalar;
+  Net& best;
+  Net* average;  // null without --average
+  template <class F>
+  void for_each_param(F&& f, const std::string& prefix = "") {
+    best.for_each_param(f, prefix);
+    if (average) average->for_each_param(f, prefix + "average.");
+  }
+};
 
 struct Data {
   std::vector<Tree> train, dev, test;
@@ -136,18 +152,25 @@ int train(const recur::cli::Args& args) {
     std::printf("word vectors: %ld of %ld words found in %s\n", static_cast<long>(found),
                 static_cast<long>(vocab.size()), args.str("vectors").c_str());
   }
+  // With --average, the moving average of the weights is what validation judges and keeps.
+  const double average_decay = args.number("average");
+  if (!(average_decay >= 0 && average_decay < 1)) args.fail("--average must be in [0, 1)");
   recur::AdaGrad<float> opt(static_cast<float>(args.number("lr")));
   const double l2_weights = args.number("l2"), l2_words = args.number("l2-words");
-  std::printf("data: %s; vocabulary %ld words\nmodel: %s, AdaGrad lr %g, minibatch %ld, L2 %g (words %g%s)\n",
+  std::printf("data: %s; vocabulary %ld words\nmodel: %s, AdaGrad lr %g, minibatch %ld, L2 %g (words %g%s)%s\n",
               d.origin.c_str(), static_cast<long>(vocab.size()), net.describe().c_str(), args.number("lr"),
-              static_cast<long>(batch), l2_weights, l2_words, net.embedding.sparse_gradient ? ", sparse" : "");
+              static_cast<long>(batch), l2_weights, l2_words, net.embedding.sparse_gradient ? ", sparse" : "",
+              average_decay > 0 ? (", weights averaged, decay " + args.str("average")).c_str() : "");
 
   std::vector<std::size_t> order(d.train.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::vector<std::vector<Index>> ids;
   for (const auto& t : d.train) ids.push_back(vocab.ids(t));
   recur::tree::ShardedTrainer<Net> sharded(net, static_cast<int>(args.integer("threads", 1, 256)), 2);
+  std::optional<recur::AveragedModel<Net>> averaged;
+  if (average_decay > 0) averaged.emplace(net, average_decay);
   Net best = net;
+  BestAndAverage<Net> kept{best, averaged ? &averaged->model() : nullptr};
   double best_dev = -1;
   Index best_epoch = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -156,7 +179,7 @@ int train(const recur::cli::Args& args) {
   recur::cli::EpochPosition resumed;
   if (checkpoints.resuming()) {
     recur::TrainingState state;
-    checkpoints.resume(net, opt, state, best);
+    checkpoints.resume(net, opt, state, kept);
     resumed = recur::cli::EpochPosition::of(state);
     rng.restore(resumed.rng);
     order = resumed.order_of(order.size());
@@ -196,18 +219,20 @@ int train(const recur::cli::Args& args) {
       recur::add_l2(net, l2_weights, "classifier.weight");
       recur::add_l2(net, l2_words, "embedding.");
       opt.step(net);
+      if (averaged) averaged->update(net, opt.steps());
       ++batches;
       const std::size_t next = b + static_cast<std::size_t>(batch);
       if (next < order.size())  // the epoch's last minibatch is followed by the end-of-epoch checkpoint
         checkpoints.maybe_save(
             opt.steps(), net, opt, [&] { return state_at(epoch, next, rng_at_epoch_start, order_at_epoch_start); },
-            best);
+            kept);
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-    const auto dev = sentiment::evaluate(net, d.dev, vocab);
+    Net& judged = averaged ? averaged->model() : net;
+    const auto dev = sentiment::evaluate(judged, d.dev, vocab);
     if (dev.fine_root_pct() > best_dev) {
       best_dev = dev.fine_root_pct();
-      best = net;
+      best = judged;
       best_epoch = epoch;
     }
     if (!args.quiet()) {
@@ -221,7 +246,7 @@ int train(const recur::cli::Args& args) {
       std::fflush(stdout);
     }
     checkpoints.maybe_save(
-        opt.steps(), net, opt, [&] { return state_at(epoch + 1, 0, rng.state(), order); }, best, /*force=*/true);
+        opt.steps(), net, opt, [&] { return state_at(epoch + 1, 0, rng.state(), order); }, kept, /*force=*/true);
   }
   if (epochs == 0) best = net;
   std::vector<std::vector<int>> predicted;
@@ -363,6 +388,8 @@ int main(int argc, char** argv) {
             "update and regularise only the word vectors of each minibatch (faster; lazy L2, less accurate)");
   args.option("dropout", "P", "dropout on the node vectors before the classifier, while training", "0.2");
   args.option("word-dropout", "P", "training words become unknown with probability P", "0");
+  args.option("average", "D",
+              "validate and keep a moving average of the weights, decay D per minibatch (0: the last weights)", "0");
   args.option("adagrad-reset", "N", "clear AdaGrad's accumulated squares every N epochs (0: never)", "0");
   args.option("vectors", "FILE", "initial word vectors, one word and D numbers per line (GloVe text format)", "");
   args.option("threads", "N", "threads per minibatch, at most 2 (one per shard; results do not depend on it)",

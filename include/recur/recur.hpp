@@ -23,6 +23,7 @@
 #include "recur/layer/sequential.hpp"
 #include "recur/layer/stack.hpp"
 
+#include "recur/train/averaging.hpp"
 #include "recur/train/checkpoint.hpp"
 #include "recur/train/clip.hpp"
 #include "recur/train/gradient_check.hpp"
