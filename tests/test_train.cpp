@@ -27,6 +27,25 @@ struct Scalar1 {
   }
 };
 
+/// A model of parameters of the given sizes, all ones.
+struct Shapes {
+  using Scalar = double;
+  std::vector<MatX<double>> values, grads;
+  explicit Shapes(std::initializer_list<std::pair<Index, Index>> sizes) {
+    for (auto [rows, cols] : sizes) {
+      values.push_back(MatX<double>::Ones(rows, cols));
+      grads.push_back(MatX<double>::Zero(rows, cols));
+    }
+  }
+  template <class F>
+  void for_each_param(F&& f, const std::string& = "") {
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      auto p = make_param("p" + std::to_string(k), values[k], grads[k], TorchLayout::matrix);
+      f(p);
+    }
+  }
+};
+
 /// Applies gradients 2 then -1 and returns the parameter (starting at 1).
 template <class Opt>
 double two_steps(Opt opt) {
@@ -225,13 +244,21 @@ TEST_CASE("AveragedModel keeps a warmed-up moving average of the weights", "[opt
   CHECK(average.model().value(0) == Approx(0.9 * first + 0.1 * -3).epsilon(1e-15));
   CHECK(model.value(0) == -3);  // the trained model is not touched
 
-  // A model of another structure is refused before anything changes.
+  // A model whose sizes differ, after a first parameter that matches, or whose parameters are
+  // fewer or more, is refused before anything of the average changes.
+  Shapes three({{2, 2}, {3, 1}, {1, 4}});
+  AveragedModel<Shapes> shapes_average(three, 0.5);
+  const std::vector<MatX<double>> kept = shapes_average.model().values;
+  Shapes wrong_second({{2, 2}, {2, 1}, {1, 4}}), two({{2, 2}, {3, 1}}), four({{2, 2}, {3, 1}, {1, 4}, {1, 1}});
+  for (Shapes* other : {&wrong_second, &two, &four}) {
+    for (auto& v : other->values) v.setConstant(5);  // an update would change the matching ones
+    CHECK_THROWS_AS(shapes_average.update(*other, 1), shape_error);
+    CHECK(shapes_average.model().values == kept);
+  }
+  shapes_average.update(three, 1);  // the right one is still accepted
+
   Rng rng(2);
-  Dense<double> dense(3, 2, rng), other(2, 2, rng);
-  AveragedModel<Dense<double>> dense_average(dense, 0.5);
-  const MatX<double> kept = dense_average.model().weight;
-  CHECK_THROWS_AS(dense_average.update(other, 1), shape_error);
-  CHECK(dense_average.model().weight == kept);
+  Dense<double> dense(3, 2, rng);
   // Every parameter is averaged, the bias too; decay 0 follows the model exactly.
   AveragedModel<Dense<double>> follow(dense, 0.0);
   dense.weight.setConstant(4);

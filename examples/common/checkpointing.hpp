@@ -30,6 +30,7 @@ struct EpochPosition {
   double best = -1;      ///< the best validation score so far
   long best_epoch = 0;
   std::vector<std::size_t> order;  ///< the examples' order before the epoch's shuffle
+  double average = 0;              ///< the weights' averaging decay (--average; 0: none)
 
   bool continues(long e) const { return e == epoch && next > 0; }
 
@@ -45,6 +46,7 @@ struct EpochPosition {
     std::string text;
     for (std::size_t i = 0; i < order.size(); ++i) text += (i ? "," : "") + std::to_string(order[i]);
     s.set("order", text);
+    s.set("average", average);
     return s;
   }
   static EpochPosition of(const TrainingState& s) {
@@ -54,6 +56,7 @@ struct EpochPosition {
                     s.text("rng_at_epoch_start"), s.real("loss"),
                     s.integer("batches"),         s.real("best"),
                     s.integer("best_epoch"),      {}};
+    if (s.values.count("average")) p.average = s.real("average");  // older checkpoints: none
     std::istringstream in(s.text("order"));
     std::string item;
     while (std::getline(in, item, ',')) {
@@ -103,6 +106,16 @@ class Checkpointing {
 
   /// The loop's values in the --resume checkpoint, before the models are built.
   TrainingState peek() const { return peek_checkpoint(resume_); }
+
+  /// Throws when the --resume checkpoint was written with another --average decay: its extra
+  /// parameters hold an average, or none, that this run would not.
+  void check_average(double decay) const {
+    const double saved = EpochPosition::of(peek()).average;
+    if (saved == decay) return;
+    char text[96];
+    std::snprintf(text, sizeof text, " was written with --average %g, not %g", saved, decay);
+    throw value_error(resume_ + text);
+  }
 
   /// Restores model, optimizer, state (and the extra parameters) from --resume; prints where
   /// from, and the warning when the newest checkpoint was damaged.

@@ -36,20 +36,6 @@ using recur::tree::Vocabulary;
 
 namespace {
 
-/// What a checkpoint carries beside the trained net: the best model so far and, with --average,
-/// the moving average of the weights.
-template <class Net>
-struct BestAndAverage {
-  using Scalar = typename Net::Scalar;
-  Net& best;
-  Net* average;  // null without --average
-  template <class F>
-  void for_each_param(F&& f, const std::string& prefix = "") {
-    best.for_each_param(f, prefix);
-    if (average) average->for_each_param(f, prefix + "average.");
-  }
-};
-
 struct Data {
   std::vector<Tree> train, dev, test;
   std::string origin;
@@ -133,6 +119,9 @@ sentiment::Scores bag_of_words(const Data& d, const Vocabulary& vocab, std::uint
 template <template <class> class Composition>
 int train(const recur::cli::Args& args) {
   using Net = recur::tree::RecursiveNet<float, Composition>;
+  // With --average, the moving average of the weights is what validation judges and keeps.
+  const double average_decay = args.number("average");
+  if (!(average_decay >= 0 && average_decay < 1)) args.fail("--average must be in [0, 1)");
   const Data d = load_data(args);
   const Vocabulary vocab = Vocabulary::build(d.train, args.integer("min-count", 1));
   const Index dim = args.integer("dim", 1, 300), epochs = args.integer("epochs", 0),
@@ -152,9 +141,6 @@ int train(const recur::cli::Args& args) {
     std::printf("word vectors: %ld of %ld words found in %s\n", static_cast<long>(found),
                 static_cast<long>(vocab.size()), args.str("vectors").c_str());
   }
-  // With --average, the moving average of the weights is what validation judges and keeps.
-  const double average_decay = args.number("average");
-  if (!(average_decay >= 0 && average_decay < 1)) args.fail("--average must be in [0, 1)");
   recur::AdaGrad<float> opt(static_cast<float>(args.number("lr")));
   const double l2_weights = args.number("l2"), l2_words = args.number("l2-words");
   std::printf("data: %s; vocabulary %ld words\nmodel: %s, AdaGrad lr %g, minibatch %ld, L2 %g (words %g%s)%s\n",
@@ -170,7 +156,7 @@ int train(const recur::cli::Args& args) {
   std::optional<recur::AveragedModel<Net>> averaged;
   if (average_decay > 0) averaged.emplace(net, average_decay);
   Net best = net;
-  BestAndAverage<Net> kept{best, averaged ? &averaged->model() : nullptr};
+  recur::KeptAndAverage<Net> kept{best, averaged ? &*averaged : nullptr};  // what checkpoints carry
   double best_dev = -1;
   Index best_epoch = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -179,6 +165,7 @@ int train(const recur::cli::Args& args) {
   recur::cli::EpochPosition resumed;
   if (checkpoints.resuming()) {
     recur::TrainingState state;
+    checkpoints.check_average(average_decay);
     checkpoints.resume(net, opt, state, kept);
     resumed = recur::cli::EpochPosition::of(state);
     rng.restore(resumed.rng);
@@ -198,7 +185,8 @@ int train(const recur::cli::Args& args) {
     long batches = continuing ? resumed.batches : 0;
     auto state_at = [&](Index at_epoch, std::size_t next, const std::string& generator,
                         const std::vector<std::size_t>& order_then) {
-      return recur::cli::EpochPosition{at_epoch, next, generator, loss_sum, batches, best_dev, best_epoch, order_then}
+      return recur::cli::EpochPosition{at_epoch, next,       generator,  loss_sum,     batches,
+                                       best_dev, best_epoch, order_then, average_decay}
           .state();
     };
     for (std::size_t b = continuing ? resumed.next : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
@@ -389,7 +377,8 @@ int main(int argc, char** argv) {
   args.option("dropout", "P", "dropout on the node vectors before the classifier, while training", "0.2");
   args.option("word-dropout", "P", "training words become unknown with probability P", "0");
   args.option("average", "D",
-              "validate and keep a moving average of the weights, decay D per minibatch (0: the last weights)", "0");
+              "validate and keep a moving average of the weights: decay min(D, (1+n)/(10+n)) at minibatch n (0: off)",
+              "0");
   args.option("adagrad-reset", "N", "clear AdaGrad's accumulated squares every N epochs (0: never)", "0");
   args.option("vectors", "FILE", "initial word vectors, one word and D numbers per line (GloVe text format)", "");
   args.option("threads", "N", "threads per minibatch, at most 2 (one per shard; results do not depend on it)",

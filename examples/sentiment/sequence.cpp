@@ -18,6 +18,7 @@
 #include <recur/text/sequence_classifier.hpp>
 #include <recur/text/tokenizer.hpp>
 #include <recur/text/vocabulary.hpp>
+#include <recur/train/averaging.hpp>
 #include <recur/train/clip.hpp>
 #include <recur/train/loss.hpp>
 #include <recur/train/optimizer.hpp>
@@ -33,6 +34,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -305,6 +307,7 @@ struct Training {
   Index min_count = 1, epochs = 0;
   std::uint64_t seed = 1;
   double lr = 0, clip = 0, word_dropout = 0;
+  double average = 0;  ///< --average: the decay of the weights' moving average (0: none)
   std::size_t batch = 1;
   std::string vectors;  ///< initial word vectors (GloVe text), or empty
   /// That file, read once by with_vectors (cross-validation's ten folds share it).
@@ -323,6 +326,8 @@ Training training_of(const recur::cli::Args& args) {
   t.word_dropout = args.number("word-dropout");
   if (!(t.clip > 0)) args.fail("--clip must be positive");
   if (!(t.word_dropout >= 0 && t.word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
+  t.average = args.number("average");
+  if (!(t.average >= 0 && t.average < 1)) args.fail("--average must be in [0, 1)");
   if (args.has("vectors")) t.vectors = args.str("vectors");
   t.quiet = args.quiet();
   return t;
@@ -373,13 +378,18 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
                   static_cast<long>(vocab.size()), t.vectors.c_str());
     std::printf(
         "training: Adam lr %g, batch %zu (by length), clip %g, dropout %g, word dropout %g, %ld epochs, best on "
-        "validation kept\n",
-        t.lr, batch, clip, settings.dropout, word_dropout, static_cast<long>(epochs));
+        "validation kept%s\n",
+        t.lr, batch, clip, settings.dropout, word_dropout, static_cast<long>(epochs),
+        t.average > 0 ? (", weights averaged with decay " + std::to_string(t.average)).c_str() : "");
     std::fflush(stdout);
   }
 
   Outcome out;
+  // With --average, the moving average of the weights is what validation judges and keeps.
+  std::optional<recur::AveragedModel<Model>> averaged;
+  if (t.average > 0) averaged.emplace(model, t.average);
   Model best = model;
+  recur::KeptAndAverage<Model> kept{best, averaged ? &*averaged : nullptr};  // what checkpoints carry
   long tokens = 0;
   for (const auto& x : train_x) tokens += static_cast<long>(x[0].size());
   const auto start = std::chrono::steady_clock::now();
@@ -390,7 +400,8 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
   std::string rng_where_stopped;
   if (checkpoints && checkpoints->resuming()) {
     recur::TrainingState state;
-    checkpoints->resume(model, opt, state, best);
+    checkpoints->check_average(t.average);
+    checkpoints->resume(model, opt, state, kept);
     resumed = recur::cli::EpochPosition::of(state);
     rng.restore(resumed.rng);
     if (resumed.next > 0) rng_where_stopped = state.text("rng_where_stopped");
@@ -421,24 +432,26 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
       model.backward(tr, l.grad);
       recur::clip_global_norm(model, clip);
       opt.step(model);
+      if (averaged) averaged->update(model, opt.steps());
       loss += static_cast<double>(l.value);
       ++batches;
       if (checkpoints && b + 1 < epoch_batches.size())  // the epoch's end has its own checkpoint
         checkpoints->maybe_save(
             opt.steps(), model, opt,
             [&] {
-              auto state = recur::cli::EpochPosition{epoch,   b + 1,   rng_at_epoch_start, loss,
-                                                     batches, out.dev, out.best_epoch,     {}}
+              auto state = recur::cli::EpochPosition{epoch,          b + 1, rng_at_epoch_start, loss, batches, out.dev,
+                                                     out.best_epoch, {},    t.average}
                                .state();
               state.set("rng_where_stopped", rng.state());
               return state;
             },
-            best);
+            kept);
     }
-    const double dev = accuracy(model, dev_x, d.dev, settings.classes);
+    Model& judged = averaged ? averaged->model() : model;
+    const double dev = accuracy(judged, dev_x, d.dev, settings.classes);
     if (dev > out.dev) {
       out.dev = dev;
-      best = model;
+      best = judged;
       out.best_epoch = epoch;
     }
     if (talk && !t.quiet) {
@@ -451,9 +464,10 @@ Outcome train_on(const Training& t, const Settings& settings, const Data& d, con
       checkpoints->maybe_save(
           opt.steps(), model, opt,
           [&] {
-            return recur::cli::EpochPosition{epoch + 1, 0, rng.state(), 0, 0, out.dev, out.best_epoch, {}}.state();
+            return recur::cli::EpochPosition{epoch + 1, 0, rng.state(), 0, 0, out.dev, out.best_epoch, {}, t.average}
+                .state();
           },
-          best, /*force=*/true);
+          kept, /*force=*/true);
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto trained_epochs = static_cast<double>(std::max<Index>(0, epochs - resumed.epoch + 1));
@@ -717,6 +731,9 @@ int main(int argc, char** argv) {
   args.option("lr", "X", "Adam learning rate", "0.002");
   args.option("clip", "X", "clip the gradient's global norm to X", "5");
   args.option("save", "FILE", "save the best model (safetensors, with its vocabulary)", "");
+  args.option("average", "D",
+              "validate and keep a moving average of the weights: decay min(D, (1+n)/(10+n)) at minibatch n (0: off)",
+              "0");
   recur::cli::Checkpointing::declare(args, "minibatches (train)", "500");
   args.parse(argc, argv);
   return recur::cli::guarded("recur-sentiment-seq", [&]() -> int {

@@ -1,8 +1,8 @@
 // Weight averaging: an exponential moving average of a model's parameters, kept in a second
-// copy of the model and updated after every optimizer step (PyTorch's AveragedModel with an
-// EMA, or Polyak averaging). Evaluating the average instead of the last weights smooths the
-// minibatch-to-minibatch noise of the updates, and with it the epoch-to-epoch swings of the
-// validation score that model selection would otherwise chase.
+// copy of the model and updated after every optimizer step (TensorFlow's
+// ExponentialMovingAverage with num_updates; PyTorch's AveragedModel with an EMA, plus a
+// warm-up). Evaluating the average instead of the last weights damps the minibatch-to-minibatch
+// noise of the updates.
 #pragma once
 
 #include <algorithm>
@@ -30,7 +30,8 @@ class AveragedModel {
   using Scalar = typename Model::Scalar;
 
   /// Starts the average at `model`'s parameters. `decay` in [0, 1): 0 keeps the last weights;
-  /// 0.999 averages over about the last thousand steps.
+  /// 0.999 averages over about the last thousand steps once the warm-up's (1 + n) / (10 + n)
+  /// exceeds it (step 8,990); before that, over about the last ninth of the steps.
   AveragedModel(const Model& model, double decay) : average_(model), decay_(decay) {
     if (!(decay >= 0 && decay < 1)) throw value_error("AveragedModel: decay must be in [0, 1)");
   }
@@ -66,6 +67,20 @@ class AveragedModel {
  private:
   Model average_;
   double decay_;
+};
+
+/// The parameters of `kept` (e.g. the best model so far), then those of `average` (if any)
+/// under the prefix "average.": the extra set a checkpoint carries for a loop that averages.
+template <class Model>
+struct KeptAndAverage {
+  using Scalar = typename Model::Scalar;
+  Model& kept;
+  AveragedModel<Model>* average = nullptr;
+  template <class F>
+  void for_each_param(F&& f, const std::string& prefix = "") {
+    kept.for_each_param(f, prefix);
+    if (average) average->for_each_param(f, prefix + "average.");
+  }
 };
 
 }  // namespace recur
