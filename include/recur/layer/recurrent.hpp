@@ -8,9 +8,11 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "recur/cell/state.hpp"
 #include "recur/core/batch.hpp"
+#include "recur/core/column_slices.hpp"
 #include "recur/core/error.hpp"
 #include "recur/core/packed_product.hpp"
 #include "recur/core/rng.hpp"
@@ -68,10 +70,11 @@ class Recurrent {
     State initial;       // h0 [H x B], c0
     State final;         // each sequence's state after its own last step
     State grad_initial;  // set by backward: gradient w.r.t. h0, c0
-    // W_hh packed for the step products [G*H x H], and the products' scratch: kept here so
-    // that a trace used call after call packs into the same memory instead of fresh pages.
+    // W_hh packed for the step products [G*H x H], and the products' scratch (one per column
+    // slice): kept here so that a trace used call after call packs into the same memory
+    // instead of fresh pages.
     detail::PackedMatrix<S> packed_weight_hh;
-    MatX<S> packed_scratch;
+    std::vector<MatX<S>> packed_scratch;
 
     /// The layer's output [H x T*B] (zero past each sequence's end).
     const HMat& output() const { return batch.ragged() ? padded : h; }
@@ -160,58 +163,18 @@ class Recurrent {
     const Index n = hidden_size(), B = tr.batch.size(), T = tr.steps;
     check_trace(tr);
     detail::check_shape(dy, n, T * B, "Recurrent::backward dy");
-    HMat carry_h = HMat::Zero(n, B);  // gradient w.r.t. the state entering the next step
-    CMat carry_c = CMat::Zero(Cell::has_cell_state ? n : 0, B);
     if (grad_final) {
       detail::check_shape(grad_final->h, n, B, "Recurrent::backward grad_final.h");
-      carry_h = grad_final->h;
-      if (Cell::has_cell_state) {
-        detail::check_shape(grad_final->c, n, B, "Recurrent::backward grad_final.c");
-        carry_c = grad_final->c;
-      }
+      if (Cell::has_cell_state) detail::check_shape(grad_final->c, n, B, "Recurrent::backward grad_final.c");
     }
     GMat dgx(tr.gates.rows(), T * B);
     DGHMat dgh(Cell::separate_hidden_grad ? dgx.rows() : 0, Cell::separate_hidden_grad ? T * B : 0);
-    HMat dh(n, B), dh_prev(n, B);
-    CMat dc_prev(carry_c.rows(), B);
     detail::PackedMatrix<S> w_hh_t;  // W_hh^T [H x G*H], packed once for all steps
     w_hh_t.pack(cell_.weight_hh.transpose(), B);
-    MatX<S> work = w_hh_t.workspace();
-
-    for (Index s = T - 1; s >= 0; --s) {
-      const Index t = time_of(s, T), col = t * B;
-      dh = dy.middleCols(col, B) + carry_h;
-      auto body = [&](const auto& h_prev, const auto& c_prev) {
-        auto dg = dgx.middleCols(col, B);
-        auto dg_h = dgh.middleCols(Cell::separate_hidden_grad ? col : 0, Cell::separate_hidden_grad ? B : 0);
-        cell_.backward_gates(dh, carry_c, tr.gates.middleCols(col, B), h_prev, c_prev, tr.c.middleCols(col, B),
-                             tr.aux.middleCols(col, B), dg, dg_h, dh_prev, dc_prev);
-        if constexpr (Cell::separate_hidden_grad)
-          w_hh_t.multiply_add(dh_prev, cell_.weight_hh.transpose(), dg_h, work);
-        else
-          w_hh_t.multiply_add(dh_prev, cell_.weight_hh.transpose(), dg, work);
-      };
-      if (s == 0)
-        body(tr.initial.h, tr.initial.c);
-      else
-        body(tr.h.middleCols(time_of(s - 1, T) * B, B), tr.c.middleCols(time_of(s - 1, T) * B, B));
-      if (tr.batch.ragged())  // padding: no gradient into the gates, the state passes through
-        for (Index b = 0; b < B; ++b)
-          if (!tr.batch.active(t, b)) {
-            dgx.col(col + b).setZero();
-            if (Cell::separate_hidden_grad) dgh.col(col + b).setZero();
-            dh_prev.col(b) = carry_h.col(b);
-            if (Cell::has_cell_state) dc_prev.col(b) = carry_c.col(b);
-          }
-      if (truncation_ > 0 && s > 0 && s % truncation_ == 0) {  // chunk boundary: cut the chain
-        dh_prev.setZero();
-        dc_prev.setZero();
-      }
-      std::swap(carry_h, dh_prev);
-      std::swap(carry_c, dc_prev);
-    }
-    tr.grad_initial.h = carry_h;
-    tr.grad_initial.c = carry_c;
+    tr.grad_initial.h.resize(n, B);
+    tr.grad_initial.c.resize(Cell::has_cell_state ? n : 0, B);
+    detail::ColumnSlices(B).run(
+        [&](int, Index first, Index width) { backward_columns(tr, dy, grad_final, w_hh_t, dgx, dgh, first, width); });
 
     // Parameter gradients for all steps at once.
     cell_.grad_weight_ih.noalias() += dgx * tr.input().transpose();
@@ -308,38 +271,14 @@ class Recurrent {
     tr.h.resize(n, T * B);
     tr.c.resize(Cell::has_cell_state ? n : 0, T * B);
     tr.aux.resize(Cell::has_aux ? n : 0, T * B);
-    GMat scratch(tr.gates.rows(), Cell::recurrent_into_scratch ? B : 0);
     detail::PackedMatrix<S>& w_hh = tr.packed_weight_hh;  // W_hh [G*H x H], packed once for all steps
     w_hh.pack(cell_.weight_hh, B);
-    MatX<S>& work = tr.packed_scratch;
-    w_hh.size_workspace(work);
-
-    for (Index s = 0; s < T; ++s) {
-      const Index t = time_of(s, T), col = t * B;
-      auto body = [&](const auto& h_prev, const auto& c_prev) {
-        auto g = tr.gates.middleCols(col, B);
-        if constexpr (Cell::recurrent_into_scratch) {
-          scratch.setZero();
-          w_hh.multiply_add(scratch, cell_.weight_hh, h_prev, work);
-        } else {
-          w_hh.multiply_add(g, cell_.weight_hh, h_prev, work);
-        }
-        cell_.forward_gates(g, h_prev, c_prev, tr.h.middleCols(col, B), tr.c.middleCols(col, B),
-                            tr.aux.middleCols(col, B), scratch);
-        if (batch.ragged())  // padding carries the previous state unchanged
-          for (Index b = 0; b < B; ++b)
-            if (!batch.active(t, b)) {
-              tr.h.col(col + b) = h_prev.col(b);
-              if (Cell::has_cell_state) tr.c.col(col + b) = c_prev.col(b);
-            }
-      };
-      if (s == 0)
-        body(tr.initial.h, tr.initial.c);
-      else {
-        const Index pc = time_of(s - 1, T) * B;
-        body(tr.h.middleCols(pc, B), tr.c.middleCols(pc, B));
-      }
-    }
+    const detail::ColumnSlices slices(B);
+    tr.packed_scratch.resize(static_cast<std::size_t>(slices.count()));
+    for (auto& work : tr.packed_scratch) w_hh.size_workspace(work);
+    slices.run([&](int k, Index first, Index width) {
+      forward_columns(tr, T, first, width, tr.packed_scratch[static_cast<std::size_t>(k)]);
+    });
     tr.steps = T;
     const Index last = time_of(T - 1, T) * B;
     tr.final.h = tr.h.middleCols(last, B);
@@ -350,6 +289,95 @@ class Recurrent {
         for (Index b = 0; b < B; ++b)
           if (!batch.active(t, b)) tr.padded.col(t * B + b).setZero();
     }
+  }
+
+  /// The time loop of run() over the batch columns [first, first + width): the input
+  /// projections are in tr.gates already, W_hh is packed in tr.packed_weight_hh.
+  void forward_columns(Trace& tr, Index T, Index first, Index width, MatX<S>& work) const {
+    const Index B = tr.batch.size();
+    const detail::PackedMatrix<S>& w_hh = tr.packed_weight_hh;
+    GMat scratch(tr.gates.rows(), Cell::recurrent_into_scratch ? width : 0);
+    for (Index s = 0; s < T; ++s) {
+      const Index t = time_of(s, T), col = t * B + first;
+      auto body = [&](const auto& h_prev, const auto& c_prev) {
+        auto g = tr.gates.middleCols(col, width);
+        if constexpr (Cell::recurrent_into_scratch) {
+          scratch.setZero();
+          w_hh.multiply_add(scratch, cell_.weight_hh, h_prev, work);
+        } else {
+          w_hh.multiply_add(g, cell_.weight_hh, h_prev, work);
+        }
+        cell_.forward_gates(g, h_prev, c_prev, tr.h.middleCols(col, width), tr.c.middleCols(col, width),
+                            tr.aux.middleCols(col, width), scratch);
+        if (tr.batch.ragged())  // padding carries the previous state unchanged
+          for (Index b = 0; b < width; ++b)
+            if (!tr.batch.active(t, first + b)) {
+              tr.h.col(col + b) = h_prev.col(b);
+              if (Cell::has_cell_state) tr.c.col(col + b) = c_prev.col(b);
+            }
+      };
+      if (s == 0)
+        body(tr.initial.h.middleCols(first, width), tr.initial.c.middleCols(first, width));
+      else {
+        const Index pc = time_of(s - 1, T) * B + first;
+        body(tr.h.middleCols(pc, width), tr.c.middleCols(pc, width));
+      }
+    }
+  }
+
+  /// The time loop of backward() over the batch columns [first, first + width): writes their
+  /// columns of dgx and dgh (the pre-activation gradients of every step) and of
+  /// tr.grad_initial.
+  template <class DY>
+  void backward_columns(Trace& tr, const DY& dy, const State* grad_final, const detail::PackedMatrix<S>& w_hh_t,
+                        GMat& dgx, DGHMat& dgh, Index first, Index width) const {
+    const Index n = hidden_size(), B = tr.batch.size(), T = tr.steps;
+    HMat carry_h = HMat::Zero(n, width);  // gradient w.r.t. the state entering the next step
+    CMat carry_c = CMat::Zero(Cell::has_cell_state ? n : 0, width);
+    if (grad_final) {
+      carry_h = grad_final->h.middleCols(first, width);
+      if (Cell::has_cell_state) carry_c = grad_final->c.middleCols(first, width);
+    }
+    HMat dh(n, width), dh_prev(n, width);
+    CMat dc_prev(carry_c.rows(), width);
+    MatX<S> work = w_hh_t.workspace();
+
+    for (Index s = T - 1; s >= 0; --s) {
+      const Index t = time_of(s, T), col = t * B + first;
+      dh = dy.middleCols(col, width) + carry_h;
+      auto body = [&](const auto& h_prev, const auto& c_prev) {
+        auto dg = dgx.middleCols(col, width);
+        auto dg_h = dgh.middleCols(Cell::separate_hidden_grad ? col : 0, Cell::separate_hidden_grad ? width : 0);
+        cell_.backward_gates(dh, carry_c, tr.gates.middleCols(col, width), h_prev, c_prev, tr.c.middleCols(col, width),
+                             tr.aux.middleCols(col, width), dg, dg_h, dh_prev, dc_prev);
+        if constexpr (Cell::separate_hidden_grad)
+          w_hh_t.multiply_add(dh_prev, cell_.weight_hh.transpose(), dg_h, work);
+        else
+          w_hh_t.multiply_add(dh_prev, cell_.weight_hh.transpose(), dg, work);
+      };
+      if (s == 0)
+        body(tr.initial.h.middleCols(first, width), tr.initial.c.middleCols(first, width));
+      else {
+        const Index pc = time_of(s - 1, T) * B + first;
+        body(tr.h.middleCols(pc, width), tr.c.middleCols(pc, width));
+      }
+      if (tr.batch.ragged())  // padding: no gradient into the gates, the state passes through
+        for (Index b = 0; b < width; ++b)
+          if (!tr.batch.active(t, first + b)) {
+            dgx.col(col + b).setZero();
+            if (Cell::separate_hidden_grad) dgh.col(col + b).setZero();
+            dh_prev.col(b) = carry_h.col(b);
+            if (Cell::has_cell_state) dc_prev.col(b) = carry_c.col(b);
+          }
+      if (truncation_ > 0 && s > 0 && s % truncation_ == 0) {  // chunk boundary: cut the chain
+        dh_prev.setZero();
+        dc_prev.setZero();
+      }
+      std::swap(carry_h, dh_prev);
+      std::swap(carry_c, dc_prev);
+    }
+    tr.grad_initial.h.middleCols(first, width) = carry_h;
+    tr.grad_initial.c.middleCols(first, width) = carry_c;
   }
 
   Cell cell_;
