@@ -2,6 +2,8 @@
 // label phrase-structure trees.
 //   recur-parse train [--data DIR] [--predictions FILE] [--save FILE]
 //   recur-parse predict --model FILE "a sentence"     (tokens may carry tags: "dogs/NNS")
+// --tagger FILE (a recur-tag model) tags the dev and test sentences, and predict's untagged
+// words, with the bidirectional LSTM tagger instead of taking the treebank's gold tags.
 // With --data DIR (the Penn Treebank sample: wsj_0001.mrg ... wsj_0199.mrg) it trains on
 // wsj_0001-0149 (wsj_0140-0149 held out to choose the epoch), tests on wsj_0150-0199, and
 // reports evalb-style bracketing scores next to right- and left-branching baselines scored the
@@ -19,6 +21,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -27,6 +30,7 @@
 #include "../common/checkpointing.hpp"
 #include "../common/cli.hpp"
 #include "../common/lines.hpp"
+#include "../tagging/tagger_model.hpp"
 #include "generated_grammar.hpp"
 
 namespace {
@@ -182,8 +186,37 @@ struct Evaluation {
   std::size_t greedy = 0;  ///< sentences over --max-length, decoded greedily
 };
 
+using Tags = std::vector<std::vector<std::string>>;  ///< a tag per word, per sentence
+
+/// The tags a tagger predicts for the trees' words (empty without a tagger: gold tags are used).
+Tags predicted_tags(const std::optional<tagging::TaggerModel>& tagger, const std::vector<Constituent>& trees) {
+  if (!tagger) return {};
+  Tags words;
+  for (const auto& c : trees) {
+    std::vector<std::string> w, t;
+    recur::tree::leaves(c, w, t);
+    words.push_back(std::move(w));
+  }
+  return tagger->tag(words);
+}
+
+/// Share of the trees' gold tags that `tags` matches, in percent.
+double tag_accuracy(const std::vector<Constituent>& trees, const Tags& tags) {
+  long right = 0, total = 0;
+  for (std::size_t k = 0; k < trees.size(); ++k) {
+    std::vector<std::string> w, t;
+    recur::tree::leaves(trees[k], w, t);
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      if (tags[k][i] == t[i]) ++right;
+      ++total;
+    }
+  }
+  return total ? 100.0 * static_cast<double>(right) / static_cast<double>(total) : 0;
+}
+
+/// Parses every tree's sentence, with the gold tags or, if `tags` is not empty, with those.
 template <class Parser>
-Evaluation evaluate(const Parser& parser, const std::vector<Constituent>& trees, const Lexicon& lex,
+Evaluation evaluate(const Parser& parser, const std::vector<Constituent>& trees, const Tags& tags, const Lexicon& lex,
                     const ParseOptions& o, Index max_length, int threads, const std::string& baseline_label) {
   Evaluation ev;
   ev.predicted.resize(trees.size());
@@ -191,7 +224,7 @@ Evaluation evaluate(const Parser& parser, const std::vector<Constituent>& trees,
   Parser::parallel_for(trees.size(), threads, [&](std::size_t k) {
     std::vector<std::string> w, t;
     recur::tree::leaves(trees[k], w, t);
-    const auto s = lex.sentence(w, t);
+    const auto s = lex.sentence(w, tags.empty() ? t : tags[k]);
     const bool long_one = s.size() > max_length;
     greedy[k] = static_cast<char>(long_one);
     const auto r = long_one ? parser.greedy(s) : parser.decode(s, o);
@@ -230,6 +263,9 @@ int train(const recur::cli::Args& args) {
   recur::Rng rng(static_cast<std::uint64_t>(args.integer("seed")));
   Parser parser(lex.words.size(), lex.tags.size(), dim, lex.labels, rng);
   recur::AdaGrad<float> opt(static_cast<float>(args.number("lr")));
+  std::optional<tagging::TaggerModel> tagger;
+  if (args.has("tagger")) tagger = tagging::TaggerModel::load(args.str("tagger"));
+  const Tags dev_tags = predicted_tags(tagger, d.dev), test_tags = predicted_tags(tagger, d.test);
 
   const Prepared train = prepare(d.train, lex, args.integer("train-max-length", 2, 1000));
   // The most frequent phrase label labels the baselines' brackets.
@@ -243,8 +279,13 @@ int train(const recur::cli::Args& args) {
   std::printf("data: %s\n", d.origin.c_str());
   std::printf("train %zu sentences (%zu longer than --train-max-length skipped), dev %zu, test %zu\n",
               train.examples.size(), train.skipped_long, d.dev.size(), d.test.size());
-  std::printf("model: %s; %zu phrase labels; words and part-of-speech tags at the leaves (tags from the gold trees)\n",
+  std::printf("model: %s; %zu phrase labels; words and part-of-speech tags at the leaves (trained on gold tags)\n",
               parser.describe().c_str(), lex.labels.size());
+  if (tagger)
+    std::printf("tags of the dev and test sentences: predicted by %s (%.2f %% of the test tokens' gold tags)\n",
+                args.str("tagger").c_str(), tag_accuracy(d.test, test_tags));
+  else
+    std::printf("tags of the dev and test sentences: gold\n");
   std::printf("training: max-margin, kappa %g, CKY beam %ld (exact up to %ld words), AdaGrad lr %g, batch %ld, L2 %g\n",
               decode.kappa, static_cast<long>(decode.beam), static_cast<long>(decode.exact_up_to), args.number("lr"),
               static_cast<long>(batch), l2);
@@ -294,7 +335,7 @@ int train(const recur::cli::Args& args) {
             opt.steps(), parser, opt, [&] { return state_at(epoch, next, rng_at_epoch_start, order_at_epoch_start); },
             best);
     }
-    const Evaluation dev = evaluate(parser, d.dev, lex, decode, max_length, threads, common);
+    const Evaluation dev = evaluate(parser, d.dev, dev_tags, lex, decode, max_length, threads, common);
     const double f1 = dev.model.unlabeled.f1();
     if (f1 > best_f1) {
       best_f1 = f1;
@@ -312,7 +353,7 @@ int train(const recur::cli::Args& args) {
     checkpoints.maybe_save(
         opt.steps(), parser, opt, [&] { return state_at(epoch + 1, 0, rng.state(), order); }, best, /*force=*/true);
   }
-  const Evaluation test = evaluate(best, d.test, lex, decode, max_length, threads, common);
+  const Evaluation test = evaluate(best, d.test, test_tags, lex, decode, max_length, threads, common);
   if (test.greedy)
     std::fprintf(stderr, "warning: %zu test sentences over --max-length %ld words were parsed greedily\n", test.greedy,
                  static_cast<long>(max_length));
@@ -388,19 +429,21 @@ int predict_with(const recur::cli::Args& args, const recur::safetensors::File& f
   recur::load(parser, file);
 
   std::vector<std::string> words, tags;
+  std::vector<bool> tagged;  // typed as word/TAG
   std::istringstream in(args.str("TEXT"));
   std::string token;
   while (in >> token) {
     const auto slash = token.rfind('/');
-    if (slash != std::string::npos && slash > 0 && slash + 1 < token.size()) {
-      words.push_back(token.substr(0, slash));
-      tags.push_back(token.substr(slash + 1));
-    } else {
-      words.push_back(token);
-      tags.push_back(lex.guess_tag(token));
-    }
+    const bool has_tag = slash != std::string::npos && slash > 0 && slash + 1 < token.size();
+    words.push_back(has_tag ? token.substr(0, slash) : token);
+    tags.push_back(has_tag ? token.substr(slash + 1) : std::string());
+    tagged.push_back(has_tag);
   }
   if (words.empty()) throw recur::value_error("the sentence has no words");
+  // Untagged words: the tagger's tags if there is one, else each word's usual tag in training.
+  const Tags guessed = args.has("tagger") ? tagging::TaggerModel::load(args.str("tagger")).tag({words}) : Tags{};
+  for (std::size_t i = 0; i < words.size(); ++i)
+    if (!tagged[i]) tags[i] = guessed.empty() ? lex.guess_tag(words[i]) : guessed[0][i];
   const auto s = lex.sentence(words, tags);
   const Index max_length = args.integer("max-length", 2, 1000);
   ParseOptions o;
@@ -422,6 +465,10 @@ int main(int argc, char** argv) {
   args.positional("TEXT", "for predict: a sentence (tokens may be word/TAG)");
   args.option("data", "DIR", "the Penn Treebank sample (wsj_0001.mrg ...); default: a generated treebank", "");
   args.option("model", "FILE", "predict: the saved model", "");
+  args.option("tagger", "FILE",
+              "a recur-tag model: tag the dev and test sentences (and predict's untagged words) with it "
+              "instead of using gold tags",
+              "");
   args.option("composition", "rnn|rntn", "train: the composition (plain recursive net or tensor layer)", "rnn");
   args.option("dim", "D", "phrase vector size", "25");
   args.option("epochs", "N", "training epochs (the best on dev is kept)", "8");

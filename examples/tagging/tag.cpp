@@ -30,19 +30,17 @@
 #include "../common/cli.hpp"
 #include "../common/lines.hpp"
 #include "generated_corpus.hpp"
+#include "tagger_model.hpp"
 
 namespace {
 
 using recur::Index;
-using recur::cli::join_lines;
-using recur::cli::split_lines;
 using recur::text::TokenFeatures;
 using recur::text::Vocabulary;
-using Tagger = recur::text::SequenceTagger<recur::LSTM<float>>;
-
-struct Sentence {
-  std::vector<std::string> words, tags;
-};
+using tagging::Lexicon;
+using tagging::Sentence;
+using tagging::Tagger;
+using tagging::tagger_options;
 
 struct Corpus {
   std::vector<Sentence> train, dev, test;
@@ -85,63 +83,6 @@ Corpus load_corpus(const recur::cli::Args& args) {
   c.origin = dir + " (train wsj_0001-0139, dev wsj_0140-0149, test wsj_0150-0199)";
   return c;
 }
-
-/// The feature vocabularies (built from the training sentences, saved with the model): the
-/// lower-cased word, its last 1, 2 and 3 letters, and its shape.
-struct Lexicon {
-  static constexpr std::size_t features = 5;
-  Vocabulary words, suffix1, suffix2, suffix3, shapes, tags;
-  std::vector<Index> word_count;  ///< training count of each word id (for word dropout)
-
-  static Lexicon build(const std::vector<Sentence>& train) {
-    Lexicon lex;
-    std::vector<std::vector<std::string>> words, s1, s2, s3, shapes, tags;
-    for (const auto& s : train) {
-      words.push_back(s.words);
-      tags.push_back(s.tags);
-      s1.emplace_back();
-      s2.emplace_back();
-      s3.emplace_back();
-      shapes.emplace_back();
-      for (const auto& w : s.words) {
-        s1.back().push_back(recur::text::suffix(w, 1));
-        s2.back().push_back(recur::text::suffix(w, 2));
-        s3.back().push_back(recur::text::suffix(w, 3));
-        shapes.back().push_back(recur::text::word_shape(w));
-      }
-    }
-    lex.words = Vocabulary::build(words, 1, /*lowercase=*/true);
-    lex.suffix1 = Vocabulary::build(s1);
-    lex.suffix2 = Vocabulary::build(s2);
-    lex.suffix3 = Vocabulary::build(s3);
-    lex.shapes = Vocabulary::build(shapes);
-    lex.tags = Vocabulary::build(tags);
-    lex.count_words(train);
-    return lex;
-  }
-
-  void count_words(const std::vector<Sentence>& train) {
-    word_count.assign(static_cast<std::size_t>(words.size()), 0);
-    for (const auto& s : train)
-      for (const auto& w : s.words) ++word_count[static_cast<std::size_t>(words.id(w))];
-  }
-
-  std::vector<Index> vocabulary_sizes() const {
-    return {words.size(), suffix1.size(), suffix2.size(), suffix3.size(), shapes.size()};
-  }
-
-  TokenFeatures features_of(const std::vector<std::string>& sentence) const {
-    TokenFeatures f(features);
-    for (const auto& w : sentence) {
-      f[0].push_back(words.id(w));
-      f[1].push_back(suffix1.id(recur::text::suffix(w, 1)));
-      f[2].push_back(suffix2.id(recur::text::suffix(w, 2)));
-      f[3].push_back(suffix3.id(recur::text::suffix(w, 3)));
-      f[4].push_back(shapes.id(recur::text::word_shape(w)));
-    }
-    return f;
-  }
-};
 
 struct Example {
   TokenFeatures features;
@@ -232,16 +173,6 @@ std::vector<std::vector<std::string>> most_frequent_tag(const std::vector<Senten
     }
   }
   return out;
-}
-
-recur::text::TaggerOptions tagger_options(const Lexicon& lex, Index word_dim, Index hidden, double dropout) {
-  recur::text::TaggerOptions o;
-  o.feature_vocabularies = lex.vocabulary_sizes();
-  o.feature_dims = {word_dim, 8, 16, 16, 8};  // word, suffix 1/2/3, shape
-  o.hidden = hidden;
-  o.labels = lex.tags.size();
-  o.dropout = dropout;
-  return o;
 }
 
 int train(const recur::cli::Args& args) {
@@ -381,15 +312,7 @@ int train(const recur::cli::Args& args) {
     std::printf("wrote %s\n", args.str("predictions").c_str());
   }
   if (args.has("save")) {
-    recur::save(best, args.str("save"),
-                {{"tag.words", join_lines(lex.words.words())},
-                 {"tag.suffix1", join_lines(lex.suffix1.words())},
-                 {"tag.suffix2", join_lines(lex.suffix2.words())},
-                 {"tag.suffix3", join_lines(lex.suffix3.words())},
-                 {"tag.shapes", join_lines(lex.shapes.words())},
-                 {"tag.tags", join_lines(lex.tags.words())},
-                 {"tag.word_dim", std::to_string(word_dim)},
-                 {"tag.hidden", std::to_string(hidden)}});
+    recur::save(best, args.str("save"), tagging::TaggerModel::metadata(lex, word_dim, hidden, dropout));
     std::printf("wrote %s\n", args.str("save").c_str());
   }
   return 0;
@@ -398,36 +321,14 @@ int train(const recur::cli::Args& args) {
 int predict(const recur::cli::Args& args) {
   if (!args.has("model")) args.fail("predict needs --model FILE");
   if (!args.has("TEXT")) args.fail("predict needs a sentence");
-  const std::string path = args.str("model");
-  const auto file = recur::safetensors::File::read(path);
-  const auto& meta = file.metadata();
-  for (const char* key : {"tag.words", "tag.suffix1", "tag.suffix2", "tag.suffix3", "tag.shapes", "tag.tags",
-                          "tag.word_dim", "tag.hidden"})
-    if (!meta.count(key)) throw recur::io_error(path + ": not a recur-tag model (no " + key + ")");
-  Lexicon lex;
-  lex.words = Vocabulary::from_words(split_lines(meta.at("tag.words")), true);
-  lex.suffix1 = Vocabulary::from_words(split_lines(meta.at("tag.suffix1")), false);
-  lex.suffix2 = Vocabulary::from_words(split_lines(meta.at("tag.suffix2")), false);
-  lex.suffix3 = Vocabulary::from_words(split_lines(meta.at("tag.suffix3")), false);
-  lex.shapes = Vocabulary::from_words(split_lines(meta.at("tag.shapes")), false);
-  lex.tags = Vocabulary::from_words(split_lines(meta.at("tag.tags")), false);
-  auto size = [&](const char* key) {
-    char* end = nullptr;
-    const long v = std::strtol(meta.at(key).c_str(), &end, 10);
-    if (*end != '\0' || v < 1 || v > 4096) throw recur::io_error(path + ": bad " + key);
-    return static_cast<Index>(v);
-  };
-  recur::Rng rng(1);
-  Tagger tagger(tagger_options(lex, size("tag.word_dim"), size("tag.hidden"), 0), rng);
-  recur::load(tagger, file);
-
+  const auto model = tagging::TaggerModel::load(args.str("model"));
   recur::text::TokenizeOptions o;
   o.ptb_quotes = true;
   const auto words = recur::text::tokenize(args.str("TEXT"), o);
   if (words.empty()) throw recur::value_error("the sentence has no words");
-  const auto tags = tagger.predict(lex.features_of(words));
+  const auto tags = model.tag({words}).front();
   for (std::size_t t = 0; t < words.size(); ++t)
-    std::printf("%s%s/%s", t ? " " : "", words[t].c_str(), lex.tags.word(tags[t]).c_str());
+    std::printf("%s%s/%s", t ? " " : "", words[t].c_str(), tags[t].c_str());
   std::printf("\n");
   return 0;
 }
