@@ -1,12 +1,20 @@
 // Lists of strings stored one per line, as the examples keep vocabularies and labels in a model
-// file's metadata.
+// file's metadata, and numbers stored exactly.
 #pragma once
 
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
 
 namespace recur::cli {
+
+/// A number as text that reads back as the same double (for metadata).
+inline std::string exact_text(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", x);
+  return text;
+}
 
 inline std::string join_lines(const std::vector<std::string>& items) {
   std::string out;

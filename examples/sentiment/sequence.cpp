@@ -219,21 +219,11 @@ struct Settings {
     return o;
   }
   std::vector<std::pair<std::string, std::string>> metadata() const {
-    return {{"seq.classes", std::to_string(classes)},
-            {"seq.embed", std::to_string(embed)},
-            {"seq.hidden", std::to_string(hidden)},
-            {"seq.layers", std::to_string(layers)},
-            {"seq.bidirectional", bidirectional ? "1" : "0"},
-            {"seq.pooling", pooling_name(pooling)},
-            {"seq.max_length", std::to_string(max_length)},
-            {"seq.lowercase", lowercase ? "1" : "0"},
-            {"seq.dropout", exact(dropout)}};
-  }
-  /// A number as text that reads back as the same double.
-  static std::string exact(double x) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.17g", x);
-    return text;
+    return {{"seq.classes", std::to_string(classes)},         {"seq.embed", std::to_string(embed)},
+            {"seq.hidden", std::to_string(hidden)},           {"seq.layers", std::to_string(layers)},
+            {"seq.bidirectional", bidirectional ? "1" : "0"}, {"seq.pooling", pooling_name(pooling)},
+            {"seq.max_length", std::to_string(max_length)},   {"seq.lowercase", lowercase ? "1" : "0"},
+            {"seq.dropout", recur::cli::exact_text(dropout)}};
   }
 };
 

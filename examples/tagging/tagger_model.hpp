@@ -10,7 +10,6 @@
 #include <recur/text/word_features.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -105,17 +104,11 @@ struct TaggerModel {
   static std::map<std::string, std::string> metadata(const Lexicon& lex, recur::Index word_dim, recur::Index hidden,
                                                      double dropout) {
     using recur::cli::join_lines;
-    char exact[32];  // reads back as the same double
-    std::snprintf(exact, sizeof exact, "%.17g", dropout);
-    return {{"tag.words", join_lines(lex.words.words())},
-            {"tag.suffix1", join_lines(lex.suffix1.words())},
-            {"tag.suffix2", join_lines(lex.suffix2.words())},
-            {"tag.suffix3", join_lines(lex.suffix3.words())},
-            {"tag.shapes", join_lines(lex.shapes.words())},
-            {"tag.tags", join_lines(lex.tags.words())},
-            {"tag.word_dim", std::to_string(word_dim)},
-            {"tag.hidden", std::to_string(hidden)},
-            {"tag.dropout", exact}};
+    return {{"tag.words", join_lines(lex.words.words())},     {"tag.suffix1", join_lines(lex.suffix1.words())},
+            {"tag.suffix2", join_lines(lex.suffix2.words())}, {"tag.suffix3", join_lines(lex.suffix3.words())},
+            {"tag.shapes", join_lines(lex.shapes.words())},   {"tag.tags", join_lines(lex.tags.words())},
+            {"tag.word_dim", std::to_string(word_dim)},       {"tag.hidden", std::to_string(hidden)},
+            {"tag.dropout", recur::cli::exact_text(dropout)}};
   }
 
   /// Reads a recur-tag model; a file that is not one throws recur::io_error naming the path.

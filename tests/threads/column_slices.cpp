@@ -1,5 +1,7 @@
 // A recurrent layer on two OpenMP threads computes what it computes on one, bit for bit: the
 // time loops of forward and backward run on slices of the batch's columns (core/column_slices.hpp).
+// The sizes are small enough that Eigen runs its own products on one thread (its threaded
+// products round differently), so any difference here would come from the slicing.
 // Built with -fopenmp, so a program of its own. Covers Elman, LSTM and GRU, both directions,
 // ragged batches, truncated BPTT, given initial states and final-state gradients, batch sizes
 // that split evenly, unevenly and not at all.

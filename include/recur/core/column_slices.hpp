@@ -9,7 +9,8 @@
 // sets how many. A program built without OpenMP (no -fopenmp) runs every slice on the calling
 // thread, and a call from inside a parallel region does not nest. Slice edges fall on multiples
 // of `align` columns, so each column meets the same product kernel path (Eigen's gebp works on
-// groups of 4 columns) as in one pass, and results are bitwise the same for any thread count.
+// groups of 4 columns) as in one pass: the slicing changes no result. (Eigen's own products
+// may round differently on several threads once they are large enough for it to split them.)
 #pragma once
 
 #include <algorithm>
