@@ -368,10 +368,11 @@ TEMPLATE_TEST_CASE("inputs of huge magnitude saturate the gates without NaN", "[
 
 TEMPLATE_TEST_CASE("the packed recurrent product equals Eigen's product", "[packed]", float, double) {
   Rng rng(30);
-  // Shapes around the kernel's register blocks and cache blocks, and a depth beyond one block.
-  for (Index m : {1, 7, 48, 129, 1024})
-    for (Index k : {1, 5, 64, 700})
-      for (Index n : {1, 4, 9, 33}) {
+  // Shapes around the kernels' register blocks (Eigen's 48 x 4, the AVX-512 kernel's 32 x 8 with
+  // its masked rows) and cache blocks, and depths beyond one block of either.
+  for (Index m : {1, 7, 17, 32, 48, 129, 1024})
+    for (Index k : {1, 5, 64, 700, 2100})
+      for (Index n : {1, 4, 9, 15, 33}) {
         const MatX<TestType> a = random<TestType>(m, k, rng), b = random<TestType>(k, n, rng);
         MatX<TestType> c = random<TestType>(m, n, rng), expected = c + a * b;
         detail::PackedMatrix<TestType> packed;
@@ -388,6 +389,74 @@ TEMPLATE_TEST_CASE("the packed recurrent product equals Eigen's product", "[pack
               (std::is_same<TestType, float>::value ? 1e-4 : 1e-12));
         CHECK(big.leftCols(n).isZero());
       }
+}
+
+TEMPLATE_TEST_CASE("products with transposed operands equal Eigen's", "[packed]", float, double) {
+  Rng rng(32);
+  const auto tolerance = [](Index depth) {
+    return (std::is_same<TestType, float>::value ? 2e-6 : 1e-14) * static_cast<double>(depth);
+  };
+  for (Index m : {3, 17, 40, 100})
+    for (Index k : {2, 9, 64, 2100})
+      for (Index n : {1, 5, 8, 36, 530}) {  // 530: more than one block of B
+        INFO("m " << m << ", k " << k << ", n " << n);
+        const MatX<TestType> a = random<TestType>(m, k, rng), b = random<TestType>(k, n, rng);
+        const MatX<TestType> at = a.transpose(), bt = b.transpose(), c0 = random<TestType>(m, n, rng);
+        const MatX<TestType> expected = c0 + a * b;
+        MatX<TestType> c = c0;
+        detail::multiply_add(c, a, bt.transpose());  // a gradient's dg * h^T
+        CHECK(test::max_diff(c, expected) < tolerance(k));
+        c = c0;
+        detail::multiply_add(c, at.transpose(), b);  // dx = W^T * dg
+        CHECK(test::max_diff(c, expected) < tolerance(k));
+        // overwriting, into a column block of a larger matrix, from column blocks
+        MatX<TestType> big = MatX<TestType>::Constant(m, n + 2, TestType(7)), wide = random<TestType>(k, n + 3, rng);
+        wide.middleCols(1, n) = b;
+        detail::multiply(big.middleCols(1, n), a, wide.middleCols(1, n));
+        CHECK(test::max_diff(big.middleCols(1, n), MatX<TestType>(a * b)) < tolerance(k));
+        CHECK((big.col(0).array() == TestType(7)).all());
+        CHECK((big.col(n + 1).array() == TestType(7)).all());
+      }
+}
+
+TEST_CASE("every column of a packed product is summed alike wherever it lies", "[packed]") {
+  // The time loops' threads cut a batch into column slices; a column's result must not depend on
+  // its place in a register block, or the slices would change results.
+  Rng rng(33);
+  const MatX<float> a = random<float>(70, 300, rng), b = random<float>(300, 29, rng);
+  detail::PackedMatrix<float> packed;
+  packed.pack(a, 29);
+  MatX<float> work = packed.workspace(), whole = MatX<float>::Zero(70, 29);
+  packed.multiply_add(whole, a, b, work);
+  for (Index first : {0, 3, 8, 13})
+    for (Index width : {4, 5, 8, 11, 16}) {
+      if (first + width > 29) continue;
+      // Eigen's kernel (builds without AVX-512) treats the columns of groups of 4 and the rest apart.
+      if (!RECUR_AVX512_PRODUCT && (first % 8 != 0 || width % 4 != 0)) continue;
+      MatX<float> part = MatX<float>::Zero(70, width);
+      packed.multiply_add(part, a, b.middleCols(first, width), work);
+      INFO("first " << first << ", width " << width);
+      CHECK(part == whole.middleCols(first, width));
+    }
+}
+
+TEST_CASE("a trace used again and again gives the same results", "[packed][trace]") {
+  // Backward packs W_hh^T into the memory forward packed W_hh in; neither may leak into the other.
+  Rng rng(34);
+  Recurrent<LSTM<float>> layer(6, 40, rng);
+  const MatX<float> x = random<float>(6, 3 * 36, rng), dy = random<float>(40, 3 * 36, rng);
+  Recurrent<LSTM<float>>::Trace tr;
+  const MatX<float> y = layer.forward(x, 36, tr);
+  const MatX<float> dx = layer.backward(tr, dy);
+  const MatX<float> grad = layer.cell().grad_weight_hh;
+  CHECK(layer.backward(tr, dy) == dx);  // backward twice on one trace
+  CHECK(test::max_diff(layer.cell().grad_weight_hh, 2 * grad) < 1e-4 * grad.cwiseAbs().maxCoeff());
+  CHECK(layer.forward(x, 36, tr) == y);  // forward after backward into the same trace
+  zero_grad(layer);
+  CHECK(layer.backward(tr, dy) == dx);
+  CHECK(layer.cell().grad_weight_hh == grad);
+  Recurrent<LSTM<float>>::Trace fresh;
+  CHECK(layer.forward(x, 36, fresh) == y);
 }
 
 TEST_CASE("wide batches (packed products) pass gradient checks", "[packed][gradient]") {

@@ -3,14 +3,16 @@
 // The sequences of a batch never meet inside a recurrent layer: column b of step t depends only
 // on column b of step t-1. So each thread can run the entire time loop over its own slice of the
 // columns, with no synchronisation per step; only the products before and after the loop (the
-// input projections, the weight gradients) span the whole batch, and Eigen parallelises those.
+// input projections, the weight gradients) span the whole batch: core/product.hpp cuts those
+// into column slices too (float on AVX-512), or leaves them to Eigen's own threads.
 //
 // Threads are OpenMP's, as for Eigen's own products: Eigen::setNbThreads(n) or OMP_NUM_THREADS
 // sets how many. A program built without OpenMP (no -fopenmp) runs every slice on the calling
 // thread, and a call from inside a parallel region does not nest. Slice edges fall on multiples
 // of `align` columns, so each column meets the same product kernel path (Eigen's gebp works on
-// groups of 4 columns) as in one pass: the slicing changes no result. (Eigen's own products
-// may round differently on several threads once they are large enough for it to split them.)
+// groups of 4 columns; recur's AVX-512 kernel sums every column alike) as in one pass: the
+// slicing changes no result. (Eigen's own products, used for doubles and without AVX-512, may
+// round differently on several threads once they are large enough for it to split them.)
 #pragma once
 
 #include <algorithm>

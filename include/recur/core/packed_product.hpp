@@ -6,12 +6,16 @@
 // costs about as much as the arithmetic. PackedMatrix packs A once (per forward or backward
 // call) with Eigen's own packing routine and then, per step, packs only the small B and runs
 // Eigen's register-blocked kernel (gebp). These are Eigen 3.4's internal routines; with any other
-// Eigen version recur falls back to the plain product.
+// Eigen version recur falls back to the plain product. In single precision, where the compiler
+// targets AVX-512, recur's own kernel (avx512_product.hpp) replaces both: it packs A once in its
+// own layout and reads B where it lies.
 #pragma once
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
+#include "recur/core/avx512_product.hpp"
 #include "recur/core/types.hpp"
 
 #if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
@@ -35,6 +39,22 @@ class PackedMatrix {
   void pack(const Eigen::MatrixBase<M>& source, Index max_cols) {
     rows_ = source.rows();
     cols_ = source.cols();
+    use_avx512_ = false;
+#if RECUR_AVX512_PRODUCT
+    if constexpr (std::is_same_v<S, float>) {
+      use_kernel_ = max_cols >= min_columns && source.size() > 0;
+      if (!use_kernel_) return;
+      use_avx512_ = true;
+      // A transpose is packed from where it lies (W_hh^T for backward), anything else evaluated.
+      if constexpr ((Eigen::internal::traits<M>::Flags & Eigen::DirectAccessBit) != 0) {
+        lhs_.pack(source.derived().data(), source.derived().rowStride(), source.derived().colStride(), rows_, cols_);
+      } else {
+        const MatX<S> a = source;
+        lhs_.pack(a.data(), 1, a.outerStride(), rows_, cols_);
+      }
+      return;
+    }
+#endif
     use_kernel_ = RECUR_PACKED_PRODUCT && max_cols >= min_columns && source.size() > 0;
 #if RECUR_PACKED_PRODUCT
     if (!use_kernel_) return;
@@ -65,18 +85,33 @@ class PackedMatrix {
   Index cols() const { return cols_; }
 
   /// Scratch the product needs for B with up to max_cols columns (allocate once per loop).
-  MatX<S> workspace() const { return MatX<S>(use_kernel_ ? kc_ : 0, use_kernel_ ? nc_ : 0); }
+  MatX<S> workspace() const {
+    MatX<S> work;
+    size_workspace(work);
+    return work;
+  }
   /// The same scratch in a matrix kept by the caller (no allocation when it has that size).
-  void size_workspace(MatX<S>& work) const { work.resize(use_kernel_ ? kc_ : 0, use_kernel_ ? nc_ : 0); }
+  void size_workspace(MatX<S>& work) const {
+    const bool gebp = use_kernel_ && !use_avx512_;
+    work.resize(gebp ? kc_ : 0, gebp ? nc_ : 0);
+  }
 
   /// c += A * b, with b [cols x n] and c [rows x n] column blocks with contiguous columns
   /// (plain matrices or middleCols of them). `a` is the same A as packed, used when packing did
   /// not pay. No allocation.
   template <class C, class A, class B>
   void multiply_add(C&& c, const A& a, const B& b, MatX<S>& work) const {
+#if RECUR_AVX512_PRODUCT
+    if constexpr (std::is_same_v<S, float>) {
+      if (use_avx512_ && b.cols() >= min_columns) {
+        lhs_.multiply_add(c.data(), c.outerStride(), avx512::strided_rhs(b.data(), 1, b.outerStride()), b.cols());
+        return;
+      }
+    }
+#endif
 #if RECUR_PACKED_PRODUCT
     const Index n = b.cols();
-    if (use_kernel_ && n >= min_columns) {
+    if (use_kernel_ && !use_avx512_ && n >= min_columns) {
       using namespace Eigen::internal;
       const_blas_data_mapper<S, Index, Eigen::ColMajor> rhs(b.data(), b.outerStride());
       blas_data_mapper<S, Index, Eigen::ColMajor, Eigen::Unaligned, 1> res(c.data(), c.outerStride());
@@ -121,7 +156,8 @@ class PackedMatrix {
   std::vector<S, Eigen::aligned_allocator<S>> packed_;
   std::vector<std::size_t> offsets_;
   Index kc_ = 0, mc_ = 0, nc_ = 0;
-  bool use_kernel_ = false;
+  avx512::PackedLhs lhs_;  // the AVX-512 kernel's packing (float only)
+  bool use_kernel_ = false, use_avx512_ = false;
 };
 
 }  // namespace recur::detail

@@ -14,7 +14,9 @@
 #include "recur/core/batch.hpp"
 #include "recur/core/column_slices.hpp"
 #include "recur/core/error.hpp"
+#include "recur/core/huge_pages.hpp"
 #include "recur/core/packed_product.hpp"
+#include "recur/core/product.hpp"
 #include "recur/core/rng.hpp"
 #include "recur/core/types.hpp"
 
@@ -70,9 +72,9 @@ class Recurrent {
     State initial;       // h0 [H x B], c0
     State final;         // each sequence's state after its own last step
     State grad_initial;  // set by backward: gradient w.r.t. h0, c0
-    // W_hh packed for the step products [G*H x H], and the products' scratch (one per column
-    // slice): kept here so that a trace used call after call packs into the same memory
-    // instead of fresh pages.
+    // W_hh packed for the step products [G*H x H] (W_hh^T once backward has run), and the
+    // products' scratch (one per column slice): kept here so that a trace used call after call
+    // packs into the same memory instead of fresh pages.
     detail::PackedMatrix<S> packed_weight_hh;
     std::vector<MatX<S>> packed_scratch;
 
@@ -167,9 +169,13 @@ class Recurrent {
       detail::check_shape(grad_final->h, n, B, "Recurrent::backward grad_final.h");
       if (Cell::has_cell_state) detail::check_shape(grad_final->c, n, B, "Recurrent::backward grad_final.c");
     }
-    GMat dgx(tr.gates.rows(), T * B);
+    GMat dgx(tr.gates.rows(), T * B);  // [G*H x T*B] pre-activation gradients of every step
     DGHMat dgh(Cell::separate_hidden_grad ? dgx.rows() : 0, Cell::separate_hidden_grad ? T * B : 0);
-    detail::PackedMatrix<S> w_hh_t;  // W_hh^T [H x G*H], packed once for all steps
+    detail::advise_huge_pages(dgx);
+    detail::advise_huge_pages(dgh);
+    // W_hh^T [H x G*H], packed once for all steps into the memory forward packed W_hh in (no
+    // longer needed: the next forward packs again), so a trace used call after call reuses it.
+    detail::PackedMatrix<S>& w_hh_t = tr.packed_weight_hh;
     w_hh_t.pack(cell_.weight_hh.transpose(), B);
     tr.grad_initial.h.resize(n, B);
     tr.grad_initial.c.resize(Cell::has_cell_state ? n : 0, B);
@@ -177,13 +183,16 @@ class Recurrent {
         [&](int, Index first, Index width) { backward_columns(tr, dy, grad_final, w_hh_t, dgx, dgh, first, width); });
 
     // Parameter gradients for all steps at once.
-    cell_.grad_weight_ih.noalias() += dgx * tr.input().transpose();
+    detail::multiply_add(cell_.grad_weight_ih, dgx, tr.input().transpose());
     cell_.grad_bias_ih += dgx.rowwise().sum();
     if constexpr (Cell::separate_hidden_grad)
       hidden_side(tr, dgh);
     else
       hidden_side(tr, dgx);
-    return cell_.weight_ih.transpose() * dgx;
+    MatX<S> dx(input_size(), T * B);  // [I x T*B]
+    detail::advise_huge_pages(dx);
+    detail::multiply(dx, cell_.weight_ih.transpose(), dgx);
+    return dx;
   }
 
   template <class F>
@@ -201,11 +210,11 @@ class Recurrent {
     const Index first = time_of(0, T) * B;
     if (T > 1) {
       if (!reverse_)
-        cell_.grad_weight_hh.noalias() += dg.rightCols((T - 1) * B) * tr.h.leftCols((T - 1) * B).transpose();
+        detail::multiply_add(cell_.grad_weight_hh, dg.rightCols((T - 1) * B), tr.h.leftCols((T - 1) * B).transpose());
       else
-        cell_.grad_weight_hh.noalias() += dg.leftCols((T - 1) * B) * tr.h.rightCols((T - 1) * B).transpose();
+        detail::multiply_add(cell_.grad_weight_hh, dg.leftCols((T - 1) * B), tr.h.rightCols((T - 1) * B).transpose());
     }
-    cell_.grad_weight_hh.noalias() += dg.middleCols(first, B) * tr.initial.h.transpose();
+    detail::multiply_add(cell_.grad_weight_hh, dg.middleCols(first, B), tr.initial.h.transpose());
   }
 
   Index time_of(Index s, Index steps) const { return reverse_ ? steps - 1 - s : s; }
@@ -266,11 +275,16 @@ class Recurrent {
       tr.input_copy.resize(0, 0);
     }
 
-    tr.gates.noalias() = cell_.weight_ih * x;  // [G*H x T*B]: all input projections at once
-    cell_.add_input_bias(tr.gates);
+    tr.gates.resize(cell_.weight_ih.rows(), x.cols());  // [G*H x T*B]: all input projections at once
     tr.h.resize(n, T * B);
     tr.c.resize(Cell::has_cell_state ? n : 0, T * B);
     tr.aux.resize(Cell::has_aux ? n : 0, T * B);
+    detail::advise_huge_pages(tr.gates);
+    detail::advise_huge_pages(tr.h);
+    detail::advise_huge_pages(tr.c);
+    detail::advise_huge_pages(tr.aux);
+    detail::multiply(tr.gates, cell_.weight_ih, x);
+    cell_.add_input_bias(tr.gates);
     detail::PackedMatrix<S>& w_hh = tr.packed_weight_hh;  // W_hh [G*H x H], packed once for all steps
     w_hh.pack(cell_.weight_hh, B);
     const detail::ColumnSlices slices(B);
