@@ -32,6 +32,17 @@
 #define RECUR_AVX512_PRODUCT 0
 #endif
 
+namespace recur::detail {
+
+/// Whether a (possibly transposed) matrix or block lies in memory with strides, as the packing
+/// routines read it.
+template <class X>
+constexpr bool has_direct_access() {
+  return (Eigen::internal::traits<X>::Flags & Eigen::DirectAccessBit) != 0;
+}
+
+}  // namespace recur::detail
+
 namespace recur::detail::avx512 {
 
 /// Rows of A in a packed panel (two 16-float registers), columns of C in a register block.

@@ -31,6 +31,8 @@ class PackedMatrix {
  public:
   /// Below this many columns of B, Eigen's matrix-vector kernels win (they do not pack).
   static constexpr Index min_columns = 4;
+  /// recur's kernel replaces Eigen's packing and gebp (float, compiled for AVX-512).
+  static constexpr bool use_avx512 = RECUR_AVX512_PRODUCT && std::is_same_v<S, float>;
 
   /// Packs A [rows x cols] (any expression, e.g. a transpose) for products with `max_cols`
   /// columns, if that pays; otherwise multiply_add uses Eigen's product with A directly.
@@ -39,14 +41,11 @@ class PackedMatrix {
   void pack(const Eigen::MatrixBase<M>& source, Index max_cols) {
     rows_ = source.rows();
     cols_ = source.cols();
-    use_avx512_ = false;
-#if RECUR_AVX512_PRODUCT
-    if constexpr (std::is_same_v<S, float>) {
-      use_kernel_ = max_cols >= min_columns && source.size() > 0;
+    use_kernel_ = (use_avx512 || RECUR_PACKED_PRODUCT) && max_cols >= min_columns && source.size() > 0;
+    if constexpr (use_avx512) {
       if (!use_kernel_) return;
-      use_avx512_ = true;
       // A transpose is packed from where it lies (W_hh^T for backward), anything else evaluated.
-      if constexpr ((Eigen::internal::traits<M>::Flags & Eigen::DirectAccessBit) != 0) {
+      if constexpr (has_direct_access<M>()) {
         lhs_.pack(source.derived().data(), source.derived().rowStride(), source.derived().colStride(), rows_, cols_);
       } else {
         const MatX<S> a = source;
@@ -54,8 +53,6 @@ class PackedMatrix {
       }
       return;
     }
-#endif
-    use_kernel_ = RECUR_PACKED_PRODUCT && max_cols >= min_columns && source.size() > 0;
 #if RECUR_PACKED_PRODUCT
     if (!use_kernel_) return;
     using namespace Eigen::internal;
@@ -92,7 +89,7 @@ class PackedMatrix {
   }
   /// The same scratch in a matrix kept by the caller (no allocation when it has that size).
   void size_workspace(MatX<S>& work) const {
-    const bool gebp = use_kernel_ && !use_avx512_;
+    const bool gebp = use_kernel_ && !use_avx512;
     work.resize(gebp ? kc_ : 0, gebp ? nc_ : 0);
   }
 
@@ -102,8 +99,8 @@ class PackedMatrix {
   template <class C, class A, class B>
   void multiply_add(C&& c, const A& a, const B& b, MatX<S>& work) const {
 #if RECUR_AVX512_PRODUCT
-    if constexpr (std::is_same_v<S, float>) {
-      if (use_avx512_ && b.cols() >= min_columns) {
+    if constexpr (use_avx512) {
+      if (use_kernel_ && b.cols() >= min_columns) {
         lhs_.multiply_add(c.data(), c.outerStride(), avx512::strided_rhs(b.data(), 1, b.outerStride()), b.cols());
         return;
       }
@@ -111,7 +108,7 @@ class PackedMatrix {
 #endif
 #if RECUR_PACKED_PRODUCT
     const Index n = b.cols();
-    if (use_kernel_ && !use_avx512_ && n >= min_columns) {
+    if (use_kernel_ && !use_avx512 && n >= min_columns) {
       using namespace Eigen::internal;
       const_blas_data_mapper<S, Index, Eigen::ColMajor> rhs(b.data(), b.outerStride());
       blas_data_mapper<S, Index, Eigen::ColMajor, Eigen::Unaligned, 1> res(c.data(), c.outerStride());
@@ -157,7 +154,7 @@ class PackedMatrix {
   std::vector<std::size_t> offsets_;
   Index kc_ = 0, mc_ = 0, nc_ = 0;
   avx512::PackedLhs lhs_;  // the AVX-512 kernel's packing (float only)
-  bool use_kernel_ = false, use_avx512_ = false;
+  bool use_kernel_ = false;
 };
 
 }  // namespace recur::detail

@@ -11,12 +11,6 @@
 
 namespace recur::detail {
 
-/// Where a (possibly transposed) matrix block lies in memory, if it does.
-template <class X>
-constexpr bool has_direct_access() {
-  return (Eigen::internal::traits<X>::Flags & Eigen::DirectAccessBit) != 0;
-}
-
 /// c += a * b, or c = a * b if not `accumulate`. c: a column-major matrix or block with
 /// contiguous columns, of the product's size; a and b: matrices, blocks or transposes of them (a
 /// gradient's `dg * h.transpose()`), or any expression, which Eigen evaluates. c must not alias
