@@ -5,7 +5,8 @@ Usage: compare.py RESULTS_DIR THREADS...
 Reads RESULTS_DIR/recur-<N>.json and RESULTS_DIR/torch-<N>.csv for each thread count N and
 prints markdown: sequence throughput (recur GFLOP/s, PyTorch GFLOP/s, ratio, target),
 recur's largest-shape GFLOP/s as a fraction of Eigen's sgemm in the same binary, and streaming
-latency (ns per step) next to PyTorch, the RTNeural figures of the benchmark issue and the
+latency (ns per step, through a StreamingCell and through the cell's own step()) next to
+PyTorch, the RTNeural figures of the benchmark issue (streaming targets) and the
 RTNeural-style reference steps measured in the same run (benchmarks/rtneural_style.hpp; in
 brackets: the reference's time over recur's, above 1 when recur is faster).
 """
@@ -100,11 +101,21 @@ def main():
                     print(f"- {name}: {100 * g / s:.0f}% (target >= 85%)")
         print("\n| streaming, ns per step (cell + Dense head, I = 1) | H=8 | H=16 | H=32 | H=64 | H=128 |")
         print("|---|---:|---:|---:|---:|---:|")
+        stream_misses = 0
         for cell in ("elman", "lstm", "gru"):
             for suffix, label in (("_fixed", "compile-time"), ("", "run-time")):
                 row = [recur.get(f"{cell}{suffix}/stream/I:1/H:{h}") for h in (8, 16, 32, 64, 128)]
+                target = RTNEURAL.get(cell) if suffix else (RTNEURAL_DYNAMIC_LSTM if cell == "lstm" else None)
                 if all(row):
-                    print(f"| recur {cell}, {label} | " + " | ".join(f"{ns(b):.0f}" for b in row) + " |")
+                    cells = []
+                    for h, b in zip((8, 16, 32, 64, 128), row):
+                        missed = target is not None and ns(b) > target[h]
+                        stream_misses += missed
+                        cells.append(f"{ns(b):.0f}" + (" (missed)" if missed else ""))
+                    print(f"| recur {cell}, {label}, StreamingCell | " + " | ".join(cells) + " |")
+                plain = [recur.get(f"{cell}{suffix}/stream_plain/I:1/H:{h}") for h in (8, 16, 32, 64, 128)]
+                if all(plain):
+                    print(f"| recur {cell}, {label}, the cell's own step() | " + " | ".join(f"{ns(b):.0f}" for b in plain) + " |")
                 ref_row = [recur.get(f"rtneural_style_{cell}{suffix}/stream/I:1/H:{h}") for h in (8, 16, 32, 64, 128)]
                 if all(row) and all(ref_row):
                     print(f"| RTNeural-style {cell}, {label}, same run | "
@@ -117,7 +128,7 @@ def main():
             trow = [torch.get((TORCH_NAME[cell], 1, 1, 1, h, "stream")) for h in (8, 16, 32, 64, 128)]
             if all(trow):
                 print(f"| PyTorch {TORCH_NAME[cell]}Cell from Python | " + " | ".join(f"{float(r['seconds_per_iter']) * 1e9:.0f}" for r in trow) + " |")
-        print(f"\nmissed throughput targets at {n} thread(s): {misses}")
+        print(f"\nmissed throughput targets at {n} thread(s): {misses}; missed streaming targets: {stream_misses}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 // Counter GFLOPS counts the matrix products only, as ../shared/peers/torch_rnn_bench.py does:
 // forward 2*G*H*(I+H)*B*T, train three times that.
 // Stream cases: {cell}[_fixed]/stream/I:1/H:{H}: one step at B = 1 with a Dense(H -> 1) head,
-// the state carried from step to step; the time per iteration is the time per step.
+// the state carried from step to step; the time per iteration is the time per step. The steps
+// go through a StreamingCell (W_hh packed); {cell}_fixed/stream_plain/I:1/H:{H} goes through the
+// cell's own step() (W_hh as stored).
 // RNTN cases: rntn/{train|infer}/d:25 over generated trees with the Sentiment Treebank's
 // length distribution (random bracketings, a 16,000-word vocabulary): counter trees_per_s;
 // train is forward, backpropagation through structure, L2 and an AdaGrad step per minibatch of 27
@@ -100,16 +102,18 @@ void sequence_train(benchmark::State& st, Index T, Index B, Index I, Index H) {
 }
 
 /// One streaming step of cell + Dense(H -> 1) head; the head's output is fed back as the next
-/// input so that nothing can be hoisted out of the loop.
+/// input so that nothing can be hoisted out of the loop. Steps through a StreamingCell (the
+/// streaming path the README recommends) or, with `plain`, through the cell's own step().
 template <class Cell>
-void stream(benchmark::State& st, Index H) {
+void stream(benchmark::State& st, Index H, bool plain = false) {
   Rng rng(1);
   const Cell cell(1, H, rng);
+  const StreamingCell<Cell> streaming(cell);
   const Dense<float> head(H, 1, rng);
   auto state = cell.zero_stream_state();
   Matrix<float, 1, 1> x(0.1f), y;
   for (auto _ : st) {
-    const auto& h = cell.step(x, state);
+    const auto& h = plain ? cell.step(x, state) : streaming.step(x, state);
     head.step(h, y);
     x(0) = 0.5f * y(0) + 0.1f;
     benchmark::DoNotOptimize(x.data());
@@ -210,6 +214,8 @@ template <template <class, int, int> class Fixed, int H>
 void register_fixed_stream(const char* name) {
   benchmark::RegisterBenchmark((std::string(name) + "_fixed/stream/I:1/H:" + std::to_string(H)).c_str(),
                                [](benchmark::State& st) { stream<Fixed<float, 1, H>>(st, H); });
+  benchmark::RegisterBenchmark((std::string(name) + "_fixed/stream_plain/I:1/H:" + std::to_string(H)).c_str(),
+                               [](benchmark::State& st) { stream<Fixed<float, 1, H>>(st, H, true); });
 }
 
 template <class S, int I, int H>

@@ -28,9 +28,10 @@ void* operator new(std::size_t n) {
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
-/// Runs `steps` streaming steps of cell + Dense head with allocations forbidden.
+/// Runs `steps` streaming steps of cell + Dense head with allocations forbidden; `Cell` is a
+/// cell or a StreamingCell.
 template <class Cell>
-void check(const char* name, Cell cell, recur::Index hidden) {
+void check(const char* name, const Cell& cell, recur::Index hidden) {
   using namespace recur;
   const Dense<float> head(hidden, 1);
   auto state = cell.zero_stream_state();  // allocations allowed while setting up
@@ -92,6 +93,10 @@ int main() {
   check("GRU<float>::step (run-time sizes)", GRU<float>(1, 64), 64);
   check("Elman<float, Dynamic, Dynamic, ReLU>::step", Elman<float, Dynamic, Dynamic, ReLU>(1, 64), 64);
   check("LSTM<float, Dynamic, Dynamic, HardSigmoid>::step", LSTM<float, Dynamic, Dynamic, HardSigmoid>(1, 32), 32);
+  check("StreamingCell<LSTM<float, 1, 128>>::step", StreamingCell<LSTM<float, 1, 128>>(LSTM<float, 1, 128>()), 128);
+  check("StreamingCell<GRU<float, 1, 16>>::step", StreamingCell<GRU<float, 1, 16>>(GRU<float, 1, 16>()), 16);
+  check("StreamingCell<LSTM<float>>::step (run-time sizes)", StreamingCell<LSTM<float>>(LSTM<float>(1, 64)), 64);
+  check("StreamingCell<Elman<float>>::step (run-time sizes)", StreamingCell<Elman<float>>(Elman<float>(1, 100)), 100);
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

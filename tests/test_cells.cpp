@@ -1,5 +1,6 @@
 // Cells unrolled over time: finite-difference gradient checks in both size modes, closed forms,
 // and streaming step() against the unrolled layer.
+#include <limits>
 #include <thread>
 
 #include "helpers.hpp"
@@ -114,6 +115,66 @@ TEMPLATE_TEST_CASE("streaming step() equals the unrolled layer at sizes that spl
   }
 }
 
+TEMPLATE_TEST_CASE("StreamingCell steps equal the cell's own steps", "[cell][stream]", (Elman<float>), (LSTM<float>),
+                   (GRU<float>), (LSTM<double>), (GRU<float, 2, 24>), (LSTM<float, 2, 64>),
+                   (Elman<float, Dynamic, Dynamic, ReLU>)) {
+  // Hidden sizes whose G*H rows split into blocks of every kind (the packed copy cuts them
+  // into 64-row blocks with AVX-512, the cell's own product into 256-row ones).
+  for (Index h : {1, 5, 16, 24, 37, 64, 100}) {
+    if (TestType::hidden_size_at_compile_time != Dynamic && h != TestType::hidden_size_at_compile_time) continue;
+    Rng rng(21);
+    TestType cell(2, h, rng);
+    cell.bias_ih = random<typename TestType::Scalar>(cell.bias_ih.rows(), 1, rng, 0.5);
+    const StreamingCell<TestType> streaming(cell);
+    auto plain = cell.zero_stream_state();
+    auto packed = streaming.zero_stream_state();
+    for (int t = 0; t < 9; ++t) {  // odd and even steps read the packed W_hh in opposite orders
+      const Matrix<typename TestType::Scalar, TestType::input_size_at_compile_time, 1> x =
+          random<typename TestType::Scalar>(2, 1, rng);
+      INFO("H = " << h << ", t = " << t);
+      const auto& expect = cell.step(x, plain);
+      CHECK(test::max_diff(streaming.step(x, packed), expect) < 1e-5);
+      CHECK(packed.steps == t + 1);
+    }
+    packed.reset();
+    CHECK(packed.steps == 0);
+    CHECK(packed.h.isZero());
+  }
+}
+
+TEST_CASE("a StreamingCell keeps the weights it was made with", "[cell][stream]") {
+  Rng rng(22);
+  LSTM<float> cell(1, 70, rng);
+  const StreamingCell<LSTM<float>> streaming(cell);
+  const LSTM<float> original = cell;
+  cell.weight_hh *= 0.5f;  // a direct write after the copy was made
+  cell.bias_ih.setConstant(1.0f);
+  auto s_streaming = streaming.zero_stream_state(), s_original = original.zero_stream_state(),
+       s_changed = cell.zero_stream_state();
+  for (int t = 0; t < 5; ++t) {
+    const Matrix<float, 1, 1> x(0.3f * float(t) - 0.5f);
+    const auto& h = streaming.step(x, s_streaming);
+    CHECK(test::max_diff(h, original.step(x, s_original)) < 1e-6);
+    CHECK(test::max_diff(h, cell.step(x, s_changed)) > 1e-3);
+  }
+  CHECK(streaming.cell().weight_hh == original.weight_hh);
+  CHECK(streaming.hidden_size() == 70);
+  CHECK(streaming.input_size() == 1);
+}
+
+TEST_CASE("a StreamingCell rejects bad input like the cell", "[cell][stream][error]") {
+  Rng rng(23);
+  const StreamingCell<GRU<float>> streaming(GRU<float>(3, 8, rng));
+  auto s = streaming.zero_stream_state();
+  CHECK_THROWS_AS(streaming.step(Eigen::VectorXf::Zero(2), s), shape_error);
+  Eigen::VectorXf x = Eigen::VectorXf::Zero(3);
+  x(1) = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_AS(streaming.step(x, s), value_error);
+  CHECK_THROWS_WITH(streaming.step(x, s), Catch::Contains("non-finite") && Catch::Contains("row 1"));
+  auto wrong = GRU<float>(3, 9, rng).zero_stream_state();
+  CHECK_THROWS_AS(streaming.step(Eigen::VectorXf::Zero(3), wrong), shape_error);
+}
+
 TEST_CASE("LSTM closed form: zero weights, known biases", "[cell][lstm]") {
   // With W = 0 every gate is its bias: i = f = o = sigmoid(b), g = tanh(b_g).
   LSTM<double> cell(1, 1);
@@ -194,6 +255,20 @@ TEMPLATE_TEST_CASE("streaming matrix-vector kernel equals Eigen's product", "[st
       detail::multiply_add_column(y, a.topRows(m), x);  // a block of rows: columns are strided
       INFO("m = " << m << ", n = " << n);
       CHECK(test::max_diff(y, expect) < 1e-5 * std::sqrt(double(n)));
+    }
+  // The packed copy a StreamingCell keeps: the same product, read in either direction.
+  for (Index m : {1, 3, 20, 64, 100, 259, 512})
+    for (Index n : {1, 3, 33, 64}) {
+      const MatX<TestType> a = random<TestType>(m + 3, n, rng);
+      const VecX<TestType> x = random<TestType>(n, 1, rng);
+      const VecX<TestType> y0 = random<TestType>(m, 1, rng);
+      const detail::RowPanels<TestType> packed(a.topRows(m));
+      VecX<TestType> forwards = y0, backwards = y0;
+      packed.multiply_add(forwards, x);
+      packed.multiply_add(backwards, x, true);
+      INFO("packed, m = " << m << ", n = " << n);
+      CHECK(test::max_diff(forwards, y0 + a.topRows(m) * x) < 1e-5 * std::sqrt(double(n)));
+      CHECK(forwards == backwards);  // each row sums its columns in the same order either way
     }
   // Compile-time sizes, as a fixed-size cell has them.
   const Matrix<TestType, 48, 16> a = random<TestType>(48, 16, rng);

@@ -14,6 +14,7 @@
 #include "recur/cell/elman.hpp"
 #include "recur/cell/gru.hpp"
 #include "recur/cell/lstm.hpp"
+#include "recur/cell/streaming_cell.hpp"
 
 #include "recur/layer/dense.hpp"
 #include "recur/layer/dropout.hpp"

@@ -14,12 +14,14 @@
 
 namespace {
 
-/// A model shared by every thread: never written after construction.
+/// A model shared by every thread: never written after construction. Streams step through the
+/// cell itself or through its StreamingCell copy.
 template <class Cell>
 struct Model {
   Cell cell;
+  recur::StreamingCell<Cell> streaming;
   recur::Dense<float> head;
-  Model(recur::Index hidden, recur::Rng& rng) : cell(1, hidden, rng), head(hidden, 1, rng) {}
+  Model(recur::Index hidden, recur::Rng& rng) : cell(1, hidden, rng), streaming(cell), head(hidden, 1, rng) {}
 };
 
 /// One stream: the input is a sine wave that differs per stream, mixed with the model's own
@@ -32,14 +34,14 @@ struct Result {
 };
 
 template <class Cell>
-Result run_stream(const Model<Cell>& model, int stream, long steps) {
+Result run_stream(const Model<Cell>& model, int stream, long steps, bool packed) {
   auto state = model.cell.zero_stream_state();
   Eigen::Matrix<float, 1, 1> x, y;
   y(0) = 0;
   Result r;
   for (long t = 0; t < steps; ++t) {
     x(0) = std::sin(0.01f * static_cast<float>(t % 628) + static_cast<float>(stream)) + 0.5f * y(0);
-    model.head.step(model.cell.step(x, state), y);
+    model.head.step(packed ? model.streaming.step(x, state) : model.cell.step(x, state), y);
     r.checksum += static_cast<double>(y(0));
     if (!std::isfinite(y(0))) r.finite = false;
   }
@@ -48,14 +50,14 @@ Result run_stream(const Model<Cell>& model, int stream, long steps) {
 }
 
 template <class Cell>
-bool check(const char* name, long steps, int threads) {
+bool check(const char* name, long steps, int threads, bool packed = false) {
   recur::Rng rng(7);
   const Model<Cell> model(32, rng);
   std::vector<Result> alone(static_cast<std::size_t>(threads)), shared(static_cast<std::size_t>(threads));
-  for (int k = 0; k < threads; ++k) alone[static_cast<std::size_t>(k)] = run_stream(model, k, steps);
+  for (int k = 0; k < threads; ++k) alone[static_cast<std::size_t>(k)] = run_stream(model, k, steps, packed);
   std::vector<std::thread> pool;
   for (int k = 0; k < threads; ++k)
-    pool.emplace_back([&, k] { shared[static_cast<std::size_t>(k)] = run_stream(model, k, steps); });
+    pool.emplace_back([&, k] { shared[static_cast<std::size_t>(k)] = run_stream(model, k, steps, packed); });
   for (auto& t : pool) t.join();
   bool ok = true;
   for (std::size_t k = 0; k < alone.size(); ++k) {
@@ -83,5 +85,7 @@ int main(int argc, char** argv) {
   bool ok = check<recur::LSTM<float>>("lstm", steps, threads);
   ok = check<recur::GRU<float>>("gru", steps / 4, threads) && ok;
   ok = check<recur::Elman<float>>("elman", steps / 4, threads) && ok;
+  ok = check<recur::LSTM<float>>("lstm through a StreamingCell", steps / 4, threads, true) && ok;
+  ok = check<recur::GRU<float>>("gru through a StreamingCell", steps / 4, threads, true) && ok;
   return ok ? 0 : 1;
 }

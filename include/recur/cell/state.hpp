@@ -17,11 +17,14 @@ struct CellState {
   Matrix<S, GH, Cols> gates;    // [G*H x B] workspace
   Matrix<S, H, Cols> aux;       // [H x B] workspace (GRU: W_hn h + b_hn)
   Matrix<S, GH, Cols> scratch;  // [G*H x B] workspace
+  Index steps = 0;              // steps since the last reset (StreamingCell reads W_hh in the
+                                // opposite order on odd steps)
 
   /// Back to the zero state (the start of a new sequence).
   void reset() {
     h.setZero();
     c.setZero();
+    steps = 0;
   }
   Index batch() const { return h.cols(); }
 };

@@ -113,18 +113,10 @@ struct CellBase : RecurrentWeights<S, I, H, G> {
   template <class X, int Cols>
   const Matrix<S, H, Cols>& step(const Eigen::MatrixBase<X>& x, CellState<S, H, GH, Cols, CH>& s) const {
     const auto& self = static_cast<const Derived&>(*this);
-    this->check_input(x, "step: input");
-    detail::check_shape(s.h, this->hidden_size(), x.cols(), "step: state h");
-    if (HasC) detail::check_shape(s.c, this->hidden_size(), x.cols(), "step: state c");
+    check_step(x, s);
     if constexpr (Cols == 1) {
-      // One stream. The recurrent product comes first: h is known before x usually is (x is
-      // often the previous step's output), so the long sum over h overlaps with whatever
-      // produces x, and only the short input product waits for it.
-      s.gates.setZero();
-      self.add_input_bias(s.gates);
-      if (Derived::recurrent_into_scratch) s.scratch.setZero();
-      detail::multiply_add_column(Derived::recurrent_into_scratch ? s.scratch : s.gates, this->weight_hh, s.h);
-      detail::multiply_add_column(s.gates, this->weight_ih, x.col(0));
+      stream_step(x, s, [this](auto& y, const auto& h) { detail::multiply_add_column(y, this->weight_hh, h); });
+      return s.h;
     } else {
       s.gates.noalias() = this->weight_ih * x;
       self.add_input_bias(s.gates);
@@ -134,7 +126,33 @@ struct CellBase : RecurrentWeights<S, I, H, G> {
         s.gates.noalias() += this->weight_hh * s.h;
     }
     self.forward_gates(s.gates, s.h, s.c, s.h, s.c, s.aux, s.scratch);
+    ++s.steps;
     return s.h;
+  }
+
+  /// Checks x [I x B] and the state's h and c [H x B] before a step.
+  template <class X, int Cols>
+  void check_step(const Eigen::MatrixBase<X>& x, const CellState<S, H, GH, Cols, CH>& s) const {
+    this->check_input(x, "step: input");
+    detail::check_shape(s.h, this->hidden_size(), x.cols(), "step: state h");
+    if (HasC) detail::check_shape(s.c, this->hidden_size(), x.cols(), "step: state c");
+  }
+
+  /// One step of one stream after check_step, with `add_recurrent(y, h)` adding W_hh h to y
+  /// (from this->weight_hh, or from a packed copy in StreamingCell).
+  template <class X, class AddRecurrent>
+  void stream_step(const Eigen::MatrixBase<X>& x, StreamState& s, AddRecurrent&& add_recurrent) const {
+    // The recurrent product comes first: h is known before x usually is (x is often the
+    // previous step's output), so the long sum over h overlaps with whatever produces x, and
+    // only the short input product waits for it.
+    const auto& self = static_cast<const Derived&>(*this);
+    s.gates.setZero();
+    self.add_input_bias(s.gates);
+    if (Derived::recurrent_into_scratch) s.scratch.setZero();
+    add_recurrent(Derived::recurrent_into_scratch ? s.scratch : s.gates, s.h);
+    detail::multiply_add_column(s.gates, this->weight_ih, x.col(0));
+    self.forward_gates(s.gates, s.h, s.c, s.h, s.c, s.aux, s.scratch);
+    ++s.steps;
   }
 
  private:
