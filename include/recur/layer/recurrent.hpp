@@ -275,7 +275,11 @@ class Recurrent {
       tr.input_copy.resize(0, 0);
     }
 
-    tr.gates.resize(cell_.weight_ih.rows(), x.cols());  // [G*H x T*B]: all input projections at once
+    // Elman's activated gates are its output (h = phi(g)): with no trace to keep, the input
+    // projections go straight into tr.h and each step activates its columns in place, one
+    // buffer [H x T*B] instead of two (half the fresh memory of an inference call).
+    const bool gates_in_h = Cell::gates == 1 && keep == Keep::nothing;
+    tr.gates.resize(gates_in_h ? 0 : cell_.weight_ih.rows(), gates_in_h ? 0 : x.cols());
     tr.h.resize(n, T * B);
     tr.c.resize(Cell::has_cell_state ? n : 0, T * B);
     tr.aux.resize(Cell::has_aux ? n : 0, T * B);
@@ -283,15 +287,16 @@ class Recurrent {
     detail::advise_huge_pages(tr.h);
     detail::advise_huge_pages(tr.c);
     detail::advise_huge_pages(tr.aux);
-    detail::multiply(tr.gates, cell_.weight_ih, x);
-    cell_.add_input_bias(tr.gates);
+    GMat& gates = gates_of(tr, gates_in_h);  // [G*H x T*B]: all input projections at once
+    detail::multiply(gates, cell_.weight_ih, x);
+    cell_.add_input_bias(gates);
     detail::PackedMatrix<S>& w_hh = tr.packed_weight_hh;  // W_hh [G*H x H], packed once for all steps
     w_hh.pack(cell_.weight_hh, B);
     const detail::ColumnSlices slices(B);
     tr.packed_scratch.resize(static_cast<std::size_t>(slices.count()));
     for (auto& work : tr.packed_scratch) w_hh.size_workspace(work);
     slices.run([&](int k, Index first, Index width) {
-      forward_columns(tr, T, first, width, tr.packed_scratch[static_cast<std::size_t>(k)]);
+      forward_columns(tr, gates, T, first, width, tr.packed_scratch[static_cast<std::size_t>(k)]);
     });
     tr.steps = T;
     const Index last = time_of(T - 1, T) * B;
@@ -305,16 +310,27 @@ class Recurrent {
     }
   }
 
+  /// Where run() keeps the gates: tr.gates, or for Elman inference tr.h itself (see run()).
+  GMat& gates_of(Trace& tr, bool gates_in_h) const {
+    if constexpr (Cell::gates == 1) {
+      return gates_in_h ? tr.h : tr.gates;  // the same type: G*H = H
+    } else {
+      (void)gates_in_h;
+      return tr.gates;
+    }
+  }
+
   /// The time loop of run() over the batch columns [first, first + width): the input
-  /// projections are in tr.gates already, W_hh is packed in tr.packed_weight_hh.
-  void forward_columns(Trace& tr, Index T, Index first, Index width, MatX<S>& work) const {
+  /// projections are in `gates` already (tr.gates or tr.h), W_hh is packed in
+  /// tr.packed_weight_hh.
+  void forward_columns(Trace& tr, GMat& gates, Index T, Index first, Index width, MatX<S>& work) const {
     const Index B = tr.batch.size();
     const detail::PackedMatrix<S>& w_hh = tr.packed_weight_hh;
-    GMat scratch(tr.gates.rows(), Cell::recurrent_into_scratch ? width : 0);
+    GMat scratch(gates.rows(), Cell::recurrent_into_scratch ? width : 0);
     for (Index s = 0; s < T; ++s) {
       const Index t = time_of(s, T), col = t * B + first;
       auto body = [&](const auto& h_prev, const auto& c_prev) {
-        auto g = tr.gates.middleCols(col, width);
+        auto g = gates.middleCols(col, width);
         if constexpr (Cell::recurrent_into_scratch) {
           scratch.setZero();
           w_hh.multiply_add(scratch, cell_.weight_hh, h_prev, work);
