@@ -141,7 +141,7 @@ struct CellBase : RecurrentWeights<S, I, H, G> {
   /// One step of one stream after check_step, with `add_recurrent(y, h)` adding W_hh h to y
   /// (from this->weight_hh, or from a packed copy in StreamingCell).
   template <class X, class AddRecurrent>
-  void stream_step(const Eigen::MatrixBase<X>& x, StreamState& s, AddRecurrent&& add_recurrent) const {
+  RECUR_FLATTEN void stream_step(const Eigen::MatrixBase<X>& x, StreamState& s, AddRecurrent&& add_recurrent) const {
     // The recurrent product comes first: h is known before x usually is (x is often the
     // previous step's output), so the long sum over h overlaps with whatever produces x, and
     // only the short input product waits for it.

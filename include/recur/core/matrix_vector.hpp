@@ -12,8 +12,6 @@
 #pragma once
 
 #include <cstddef>
-#include <initializer_list>
-#include <vector>
 
 #include "recur/core/types.hpp"
 
@@ -29,12 +27,23 @@ namespace recur::detail {
 #pragma GCC diagnostic ignored "-Waggressive-loop-optimizations"
 #endif
 
+/// The columns of A in a product: how many, and how far apart. Each is fixed at compile time
+/// where A's type fixes it (Count, Stride), so that for a small fixed-size cell the kernels
+/// below unroll their loops; GCC does not propagate the constants into them reliably.
+template <int Count = Dynamic, int Stride = Dynamic>
+struct Columns {
+  Index count_, stride_;
+  Index count() const { return Count == Dynamic ? count_ : Index(Count); }
+  Index stride() const { return Stride == Dynamic ? stride_ : Index(Stride); }
+};
+
 /// y[0 .. Packets*size) += A x over those rows, with packets of type P. Each packet of y sums
 /// its columns in Chains interleaved partial sums: with few rows, one chain of n dependent
 /// multiply-adds would make the step wait n times the instruction's latency.
-template <class P, std::size_t Packets, class S, class X>
-inline void multiply_add_rows(S* y, const S* a, Index lda, const X& x, Index n) {
+template <class P, std::size_t Packets, class S, class C, class X>
+inline void multiply_add_rows(S* y, const S* a, C columns, const X& x) {
   using namespace Eigen::internal;
+  const Index n = columns.count(), lda = columns.stride();
   constexpr Index size = unpacket_traits<P>::size;
   constexpr std::size_t Chains = Packets >= 16 ? 1 : Packets >= 4 ? 2 : 4;
   P acc[Chains][Packets];
@@ -60,13 +69,36 @@ inline void multiply_add_rows(S* y, const S* a, Index lda, const X& x, Index n) 
   }
 }
 
-/// How the products below split the rows of A: blocks of MaxPackets full packets (16: the most
-/// that fit in registers with AVX-512), then at most one block each of 8, 4, 2 and 1 packets
-/// below that, one half and one quarter packet, and fewer rows than the smallest packet. Calls
-/// f(first_row, rows) for each block in order; every block size but the last is a distinct
-/// packet count, so `rows` alone says which kernel sums the block.
-template <class S, int MaxPackets = 16, class F>
-void for_each_row_block(Index m, F&& f) {
+/// The kernel for a block of Packets packets of type P (the block's row count is fixed).
+template <class P, std::size_t Packets>
+struct PacketRows {
+  template <class S, class C, class X>
+  static void run(S* y, const S* a, Index /*rows*/, C columns, const X& x) {
+    multiply_add_rows<P, Packets>(y, a, columns, x);
+  }
+};
+
+/// The kernel for fewer rows than the smallest packet.
+struct ScalarRows {
+  template <class S, class C, class X>
+  static void run(S* y, const S* a, Index rows, C columns, const X& x) {
+    const Index n = columns.count(), lda = columns.stride();
+    for (Index i = 0; i < rows; ++i) {
+      S sum = y[i];
+      for (Index j = 0; j < n; ++j) sum += a[i + j * lda] * x.coeff(j);
+      y[i] = sum;
+    }
+  }
+};
+
+/// How the products below split the m rows of A: blocks of MaxPackets full packets (16: the
+/// most that fit in registers with AVX-512), then at most one block each of 8, 4, 2 and 1
+/// packets below that, one half and one quarter packet, and fewer rows than the smallest
+/// packet. Calls f(first_row, rows, kernel) for each block, kernel.run(y, a, rows, columns, x)
+/// summing it; the kernel is a type, so each block calls its kernel directly. With
+/// `backwards`, the blocks come last to first.
+template <class S, std::size_t MaxPackets = 16, class F>
+void for_each_row_block(Index m, F&& f, bool backwards = false) {
   using Full = typename Eigen::internal::packet_traits<S>::type;
   using Half = typename Eigen::internal::unpacket_traits<Full>::half;
   using Quarter = typename Eigen::internal::unpacket_traits<Half>::half;
@@ -74,36 +106,26 @@ void for_each_row_block(Index m, F&& f) {
   constexpr Index half = Eigen::internal::unpacket_traits<Half>::size;
   constexpr Index quarter = Eigen::internal::unpacket_traits<Quarter>::size;
   static_assert(MaxPackets == 16 || MaxPackets == 8 || MaxPackets == 4, "blocks of 16, 8 or 4 packets");
-  Index i = 0;
-  for (; i + MaxPackets * full <= m; i += MaxPackets * full) f(i, MaxPackets * full);
-  for (const Index packets : {8, 4, 2, 1})
-    if (packets < MaxPackets && i + packets * full <= m) f(i, packets * full), i += packets * full;
-  if (half < full && i + half <= m) f(i, half), i += half;
-  if (quarter < half && i + quarter <= m) f(i, quarter), i += quarter;
-  if (i < m) f(i, m - i);  // fewer rows than the smallest packet
-}
-
-/// y[0 .. rows) += A x for one block from for_each_row_block: A [rows x n] at `a`, columns
-/// `lda` apart.
-template <class S, class X>
-inline void multiply_add_block(S* y, const S* a, Index lda, Index rows, const X& x, Index n) {
-  using Full = typename Eigen::internal::packet_traits<S>::type;
-  using Half = typename Eigen::internal::unpacket_traits<Full>::half;
-  using Quarter = typename Eigen::internal::unpacket_traits<Half>::half;
-  constexpr Index full = Eigen::internal::unpacket_traits<Full>::size;
-  constexpr Index half = Eigen::internal::unpacket_traits<Half>::size;
-  constexpr Index quarter = Eigen::internal::unpacket_traits<Quarter>::size;
-  if (rows == 16 * full) return multiply_add_rows<Full, 16>(y, a, lda, x, n);
-  if (rows == 8 * full) return multiply_add_rows<Full, 8>(y, a, lda, x, n);
-  if (rows == 4 * full) return multiply_add_rows<Full, 4>(y, a, lda, x, n);
-  if (rows == 2 * full) return multiply_add_rows<Full, 2>(y, a, lda, x, n);
-  if (rows == full) return multiply_add_rows<Full, 1>(y, a, lda, x, n);
-  if (rows == half) return multiply_add_rows<Half, 1>(y, a, lda, x, n);
-  if (rows == quarter) return multiply_add_rows<Quarter, 1>(y, a, lda, x, n);
-  for (Index i = 0; i < rows; ++i) {
-    S sum = y[i];
-    for (Index j = 0; j < n; ++j) sum += a[i + j * lda] * x.coeff(j);
-    y[i] = sum;
+  constexpr Index big = Index(MaxPackets) * full;
+  const Index body = m / big * big;  // rows in blocks of MaxPackets packets
+  auto tail = [&] {                  // each of these at most once, in this order
+    Index i = body;
+    if constexpr (MaxPackets > 8)
+      if (i + 8 * full <= m) f(i, 8 * full, PacketRows<Full, 8>{}), i += 8 * full;
+    if constexpr (MaxPackets > 4)
+      if (i + 4 * full <= m) f(i, 4 * full, PacketRows<Full, 4>{}), i += 4 * full;
+    if (i + 2 * full <= m) f(i, 2 * full, PacketRows<Full, 2>{}), i += 2 * full;
+    if (i + full <= m) f(i, full, PacketRows<Full, 1>{}), i += full;
+    if (half < full && i + half <= m) f(i, half, PacketRows<Half, 1>{}), i += half;
+    if (quarter < half && i + quarter <= m) f(i, quarter, PacketRows<Quarter, 1>{}), i += quarter;
+    if (i < m) f(i, m - i, ScalarRows{});
+  };
+  if (backwards) {
+    tail();
+    for (Index i = body; i > 0; i -= big) f(i - big, big, PacketRows<Full, MaxPackets>{});
+  } else {
+    for (Index i = 0; i < body; i += big) f(i, big, PacketRows<Full, MaxPackets>{});
+    tail();
   }
 }
 
@@ -113,10 +135,12 @@ inline void multiply_add_block(S* y, const S* a, Index lda, Index rows, const X&
 template <class Y, class A, class X>
 void multiply_add_column(Y&& y, const A& a, const X& x) {
   using S = typename std::decay_t<Y>::Scalar;
-  const Index n = a.cols(), lda = a.outerStride();
+  const Columns<A::ColsAtCompileTime, Eigen::internal::outer_stride_at_compile_time<A>::ret> columns{a.cols(),
+                                                                                                     a.outerStride()};
   S* out = y.data();
   const S* w = a.data();
-  for_each_row_block<S>(a.rows(), [&](Index i, Index rows) { multiply_add_block(out + i, w + i, lda, rows, x, n); });
+  for_each_row_block<S>(a.rows(),
+                        [&](Index i, Index rows, auto kernel) { kernel.run(out + i, w + i, rows, columns, x); });
 }
 
 /// A matrix [m x n] kept for repeated products with one column (a streaming cell's W_hh),
@@ -149,9 +173,7 @@ class RowPanels {
     rows_ = a.rows();
     cols_ = a.cols();
     data_.resize(rows_ * cols_);
-    blocks_.clear();
-    for_each_row_block<S, 4>(rows_, [&](Index first, Index rows) {
-      blocks_.push_back({first, rows});
+    for_each_row_block<S, 4>(rows_, [&](Index first, Index rows, auto) {
       Eigen::Map<MatX<S>>(data_.data() + first * cols_, rows, cols_) = a.middleRows(first, rows);
     });
   }
@@ -162,22 +184,20 @@ class RowPanels {
   void multiply_add(Y&& y, const X& x, bool backwards = false) const {
     S* out = y.data();
     const S* p = data_.data();
-    const Index n = cols_, count = Index(blocks_.size());
-    for (Index k = 0; k < count; ++k) {
-      const Block& b = blocks_[std::size_t(backwards ? count - 1 - k : k)];
-      multiply_add_block(out + b.first, p + b.first * n, b.rows, b.rows, x, n);
-    }
+    const Index n = cols_;
+    for_each_row_block<S, 4>(
+        rows_,
+        [&](Index first, Index rows, auto kernel) {
+          kernel.run(out + first, p + first * n, rows, Columns<>{n, rows}, x);
+        },
+        backwards);
   }
 
   Index rows() const { return rows_; }
   Index cols() const { return cols_; }
 
  private:
-  struct Block {
-    Index first, rows;
-  };
-  VecX<S> data_;               // [m * n]: the blocks one after another
-  std::vector<Block> blocks_;  // rows of each block, in storage order
+  VecX<S> data_;  // [m * n]: the blocks one after another
   Index rows_ = 0, cols_ = 0;
 };
 

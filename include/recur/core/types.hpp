@@ -4,6 +4,15 @@
 #include <Eigen/Dense>
 #include <cstddef>
 
+/// On a function: inline everything it calls. A streaming step is a few dozen nanoseconds of
+/// small functions (bias, product, gate maths); where GCC's heuristics left some of them out of
+/// line, a GRU step at H = 16 took 98 ns instead of 53.
+#if defined(__GNUC__) || defined(__clang__)
+#define RECUR_FLATTEN __attribute__((flatten))
+#else
+#define RECUR_FLATTEN
+#endif
+
 namespace recur {
 
 using Index = Eigen::Index;
