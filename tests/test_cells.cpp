@@ -116,16 +116,19 @@ TEMPLATE_TEST_CASE("streaming step() equals the unrolled layer at sizes that spl
 }
 
 TEMPLATE_TEST_CASE("StreamingCell steps equal the cell's own steps", "[cell][stream]", (Elman<float>), (LSTM<float>),
-                   (GRU<float>), (LSTM<double>), (GRU<float, 2, 24>), (LSTM<float, 2, 64>),
+                   (GRU<float>), (LSTM<double>), (GRU<float, 2, 48>), (LSTM<float, 2, 64>),
                    (Elman<float, Dynamic, Dynamic, ReLU>)) {
   // Hidden sizes whose G*H rows split into blocks of every kind (the packed copy cuts them
-  // into 64-row blocks with AVX-512, the cell's own product into 256-row ones).
-  for (Index h : {1, 5, 16, 24, 37, 64, 100}) {
+  // into 64-row blocks with AVX-512, the cell's own product into 256-row ones); W_hh is
+  // packed only above 24 KB, so every type must reach a packed case.
+  int packed_cases = 0;
+  for (Index h : {1, 5, 16, 24, 37, 48, 64, 100}) {
     if (TestType::hidden_size_at_compile_time != Dynamic && h != TestType::hidden_size_at_compile_time) continue;
     Rng rng(21);
     TestType cell(2, h, rng);
     cell.bias_ih = random<typename TestType::Scalar>(cell.bias_ih.rows(), 1, rng, 0.5);
     const StreamingCell<TestType> streaming(cell);
+    packed_cases += streaming.packed();
     auto plain = cell.zero_stream_state();
     auto packed = streaming.zero_stream_state();
     for (int t = 0; t < 9; ++t) {  // odd and even steps read the packed W_hh in opposite orders
@@ -140,6 +143,25 @@ TEMPLATE_TEST_CASE("StreamingCell steps equal the cell's own steps", "[cell][str
     CHECK(packed.steps == 0);
     CHECK(packed.h.isZero());
   }
+  CHECK(packed_cases > 0);
+}
+
+TEMPLATE_TEST_CASE("Elman inference, gates computed in place, equals the traced forward", "[cell][elman]",
+                   (Elman<float>), (Elman<float, 2, 6>), (Elman<double, Dynamic, Dynamic, ReLU>)) {
+  using S = typename TestType::Scalar;
+  Rng rng(24);
+  for (const bool reverse : {false, true})
+    for (const Batch& batch : {Batch(3), Batch(std::vector<Index>{4, 1, 3})}) {
+      const Recurrent<TestType> layer(TestType(2, 6, rng), reverse);
+      const MatX<S> x = random<S>(2, 4 * 3, rng);
+      typename Recurrent<TestType>::Trace tr, workspace;
+      const MatX<S> traced = layer.forward(x, batch, tr);
+      INFO("reverse " << reverse << ", ragged " << batch.ragged());
+      CHECK(test::max_diff(layer.predict(x, batch), traced) < 1e-6);
+      CHECK(test::max_diff(layer.predict(x, batch, workspace), traced) < 1e-6);
+      CHECK(workspace.gates.cols() == 0);  // one buffer, not two
+      CHECK(tr.gates.cols() == 4 * 3);     // training keeps the gates
+    }
 }
 
 TEST_CASE("a StreamingCell keeps the weights it was made with", "[cell][stream]") {

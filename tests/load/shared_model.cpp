@@ -52,7 +52,11 @@ Result run_stream(const Model<Cell>& model, int stream, long steps, bool packed)
 template <class Cell>
 bool check(const char* name, long steps, int threads, bool packed = false) {
   recur::Rng rng(7);
-  const Model<Cell> model(32, rng);
+  const Model<Cell> model(packed ? 48 : 32, rng);  // 48: W_hh above the size StreamingCell packs
+  if (model.streaming.packed() != packed) {
+    std::printf("%s: StreamingCell packed W_hh: %d, expected %d\n", name, model.streaming.packed(), packed);
+    return false;
+  }
   std::vector<Result> alone(static_cast<std::size_t>(threads)), shared(static_cast<std::size_t>(threads));
   for (int k = 0; k < threads; ++k) alone[static_cast<std::size_t>(k)] = run_stream(model, k, steps, packed);
   std::vector<std::thread> pool;

@@ -64,7 +64,7 @@ class Recurrent {
     Index input_rows = 0, input_cols = 0, input_stride = 0;
     MatX<S> input_copy;
     InputMap input() const { return InputMap(input_data, input_rows, input_cols, Eigen::OuterStride<>(input_stride)); }
-    GMat gates;          // [G*H x T*B] activated gates
+    GMat gates;          // [G*H x T*B] activated gates (no columns after Elman inference)
     HMat h;              // [H x T*B] hidden states (at padding: the state carried through)
     CMat c;              // [H x T*B] LSTM cell states; empty otherwise
     AMat aux;            // [H x T*B] GRU's W_hn h + b_hn; empty otherwise
@@ -147,7 +147,8 @@ class Recurrent {
   /// Inference into a trace the caller keeps between calls: a call of the same shape as the
   /// last reuses its buffers (the gates, states and packed W_hh) instead of allocating fresh
   /// pages, which the kernel must map and zero (a server answering request after request).
-  /// Returns the output [H x T*B], valid until the workspace is used again; the workspace is
+  /// Returns the output [H x T*B], valid until the workspace is used again (so not as the
+  /// input of the next call into the same workspace); the workspace is
   /// not a trace backward accepts. `state` as in predict() above.
   template <class X>
   const HMat& predict(const Eigen::MatrixBase<X>& x, const Batch& batch, Trace& workspace,
@@ -279,7 +280,7 @@ class Recurrent {
     // projections go straight into tr.h and each step activates its columns in place, one
     // buffer [H x T*B] instead of two (half the fresh memory of an inference call).
     const bool gates_in_h = Cell::gates == 1 && keep == Keep::nothing;
-    tr.gates.resize(gates_in_h ? 0 : cell_.weight_ih.rows(), gates_in_h ? 0 : x.cols());
+    tr.gates.resize(cell_.weight_ih.rows(), gates_in_h ? 0 : x.cols());  // rows may be fixed
     tr.h.resize(n, T * B);
     tr.c.resize(Cell::has_cell_state ? n : 0, T * B);
     tr.aux.resize(Cell::has_aux ? n : 0, T * B);
