@@ -146,6 +146,34 @@ TEMPLATE_TEST_CASE("StreamingCell steps equal the cell's own steps", "[cell][str
   CHECK(packed_cases > 0);
 }
 
+TEST_CASE("a one-unit Elman cell (row-major [1 x I] W_ih) steps and unrolls by the formula", "[cell][stream]") {
+  // Eigen stores a fixed [1 x I] matrix row-major: the one-column kernel must not take its
+  // outer stride for the distance between columns.
+  Rng rng(31);
+  using Cell = Elman<float, 20, 1>;
+  static_assert(decltype(Cell::weight_ih)::IsRowMajor, "the case this test is for");
+  Cell cell(20, 1, rng);
+  cell.bias_ih = random<float>(1, 1, rng, 0.5);
+  const Index T = 5;
+  const Eigen::MatrixXf x = random<float>(20, T, rng);
+  Eigen::MatrixXf expect(1, T);
+  float h = 0;
+  for (Index t = 0; t < T; ++t) {
+    h = std::tanh(cell.weight_ih.row(0).dot(x.col(t)) + cell.bias_ih(0) + cell.bias_hh(0) + cell.weight_hh(0, 0) * h);
+    expect(0, t) = h;
+  }
+  auto state = cell.zero_stream_state();
+  const StreamingCell<Cell> streaming(cell);
+  auto streamed = streaming.zero_stream_state();
+  for (Index t = 0; t < T; ++t) {
+    const Matrix<float, 20, 1> xt = x.col(t);
+    INFO("t = " << t);
+    CHECK(cell.step(xt, state)(0) == Approx(expect(0, t)).epsilon(1e-5));
+    CHECK(streaming.step(xt, streamed)(0) == Approx(expect(0, t)).epsilon(1e-5));
+  }
+  CHECK(test::max_diff(Recurrent<Cell>(cell).predict(x, 1), expect) < 1e-5);
+}
+
 TEMPLATE_TEST_CASE("Elman inference, gates computed in place, equals the traced forward", "[cell][elman]",
                    (Elman<float>), (Elman<float, 2, 6>), (Elman<double, Dynamic, Dynamic, ReLU>)) {
   using S = typename TestType::Scalar;

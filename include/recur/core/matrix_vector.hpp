@@ -130,13 +130,18 @@ void for_each_row_block(Index m, F&& f, bool backwards = false) {
 }
 
 /// y += A x. y: a contiguous vector [m] (a plain vector or a segment of one); A [m x n]: a
-/// column-major matrix with contiguous columns (a plain matrix or a block of rows of one); x:
-/// any vector expression [n]. Does not allocate.
+/// column-major matrix with contiguous columns (a plain matrix or a block of rows of one), or
+/// a one-row matrix of either order; x: any vector expression [n]. Does not allocate.
 template <class Y, class A, class X>
 void multiply_add_column(Y&& y, const A& a, const X& x) {
   using S = typename std::decay_t<Y>::Scalar;
-  const Columns<A::ColsAtCompileTime, Eigen::internal::outer_stride_at_compile_time<A>::ret> columns{a.cols(),
-                                                                                                     a.outerStride()};
+  // Eigen stores a fixed one-row matrix row-major (an Elman cell's [1 x I] W_ih at H = 1): its
+  // columns are then the inner stride apart, not the outer one.
+  constexpr bool row_major = (A::Flags & Eigen::RowMajorBit) != 0;
+  static_assert(!row_major || A::RowsAtCompileTime == 1, "multiply_add_column: A must be column-major or one row");
+  constexpr int stride = row_major ? int(Eigen::internal::inner_stride_at_compile_time<A>::ret)
+                                   : int(Eigen::internal::outer_stride_at_compile_time<A>::ret);
+  const Columns<A::ColsAtCompileTime, stride> columns{a.cols(), row_major ? a.innerStride() : a.outerStride()};
   S* out = y.data();
   const S* w = a.data();
   for_each_row_block<S>(a.rows(),
