@@ -307,6 +307,30 @@ TEST_CASE("dropout on the node vectors: a training mask that backpropagates, and
   test::require_gradients(check_gradients(net, loss, loss_back));
 }
 
+TEST_CASE("tanh at the leaves (CoreNLP's variant): leaf vectors bent into (-1, 1), gradients through it",
+          "[tree][gradient]") {
+  using Net = RecursiveNet<double>;
+  Rng rng(14);
+  Net net(6, 3, 5, rng);
+  net.tanh_leaves = true;
+  net.embedding.weight *= 12.0;  // words of +-1.2: tanh is far from the identity there
+  const std::vector<Tree> trees{parse("(3 (2 (1 a) (4 b)) (0 (2 c) (3 (1 d) (2 e))))"), parse("(4 (2 f) (0 g))")};
+  const auto forest = Net::flatten({&trees[0], &trees[1]}, {{1, 2, 3, 4, 5}, {0, 5}});
+  Net::Trace tr;
+  net.forward(forest, tr);
+  CHECK(test::max_diff(tr.x.col(0), net.embedding.weight.col(1).array().tanh().matrix()) < 1e-15);
+  CHECK(net.describe().find("leaves=tanh") != std::string::npos);
+  auto loss = [&](Net& m) {
+    Net::Trace t;
+    return softmax_cross_entropy(m.forward(forest, t), forest.labels).value;
+  };
+  auto loss_back = [&](Net& m) {
+    Net::Trace t;
+    return m.train_step(forest, t);
+  };
+  test::require_gradients(check_gradients(net, loss, loss_back));
+}
+
 TEST_CASE("sharded minibatches give the same gradients on any number of threads", "[tree][threads]") {
   using Net = RecursiveNet<double>;
   Rng rng(4);

@@ -24,10 +24,15 @@ struct Scores {
   double binary_all_pct() const { return percent(binary_all, binary_all_n); }
   double binary_root_pct() const { return percent(binary_root, binary_root_n); }
 
-  /// Scores one node: gold label and class probabilities p [5].
+  /// Scores one node: gold label (0..4) and class probabilities p, [5] for a fine-grained
+  /// model or [2] (negative, positive) for a binary one, which has no fine-grained scores.
   template <class P>
   void add(int gold, const P& p, bool root) {
     if (gold < 0) return;
+    if (p.size() == 2) {
+      if (gold != 2) add_binary(p(1) > p(0), gold, root);
+      return;
+    }
     Index best = 0;
     p.maxCoeff(&best);
     const bool fine_hit = best == gold;
@@ -37,8 +42,11 @@ struct Scores {
       fine_root += fine_hit;
       ++fine_root_n;
     }
-    if (gold == 2) return;
-    const bool positive = p(3) + p(4) > p(0) + p(1);
+    if (gold != 2) add_binary(p(3) + p(4) > p(0) + p(1), gold, root);
+  }
+
+ private:
+  void add_binary(bool positive, int gold, bool root) {
     const bool hit = positive == (gold > 2);
     binary_all += hit;
     ++binary_all_n;

@@ -27,6 +27,7 @@
 
 #include "../common/checkpointing.hpp"
 #include "../common/cli.hpp"
+#include "../common/lines.hpp"
 #include "evaluation.hpp"
 #include "generated_treebank.hpp"
 
@@ -79,8 +80,19 @@ Data load_data(const recur::cli::Args& args) {
 }
 
 void print_scores(const char* name, const sentiment::Scores& s) {
-  std::printf("  %-26s %8.1f %8.1f %8.1f %8.1f\n", name, s.fine_root_pct(), s.fine_all_pct(), s.binary_root_pct(),
-              s.binary_all_pct());
+  if (s.fine_all_n == 0)  // a binary model
+    std::printf("  %-26s %8s %8s %8.1f %8.1f\n", name, "-", "-", s.binary_root_pct(), s.binary_all_pct());
+  else
+    std::printf("  %-26s %8.1f %8.1f %8.1f %8.1f\n", name, s.fine_root_pct(), s.fine_all_pct(), s.binary_root_pct(),
+                s.binary_all_pct());
+}
+
+/// The training trees of a binary model: 0-1 negative (0), 3-4 positive (1), neutral nodes
+/// unlabelled (they are still composed, and their parents still learn from them).
+std::vector<Tree> binary_labels(std::vector<Tree> trees) {
+  for (auto& t : trees)
+    for (auto& n : t.nodes) n.label = n.label < 0 || n.label == 2 ? -1 : n.label > 2 ? 1 : 0;
+  return trees;
 }
 
 /// Bag of words: a softmax over word counts predicts the root label (the baseline a recursive
@@ -122,15 +134,34 @@ int train(const recur::cli::Args& args) {
   // With --average, the moving average of the weights is what validation judges and keeps.
   const double average_decay = args.number("average");
   if (!(average_decay >= 0 && average_decay < 1)) args.fail("--average must be in [0, 1)");
+  const Index classes = args.integer("classes", 2, 5);
+  if (classes != 2 && classes != 5) args.fail("--classes must be 2 or 5");
+  std::string select = args.str("select");
+  if (select == "auto") select = classes == 2 ? "binary-root" : "fine-root";
+  if (select != "fine-root" && select != "fine-all" && select != "binary-root" && select != "mean")
+    args.fail("--select must be auto, fine-root, fine-all, binary-root or mean");
+  if (classes == 2 && select.rfind("fine", 0) == 0) args.fail("a binary model (--classes 2) has no fine-grained score");
+  // What the kept epoch is chosen by on dev.
+  auto select_score = [&](const sentiment::Scores& s) {
+    if (select == "fine-all") return s.fine_all_pct();
+    if (select == "binary-root") return s.binary_root_pct();
+    if (select == "mean")
+      return classes == 2 ? (s.binary_root_pct() + s.binary_all_pct()) / 2
+                          : (s.fine_root_pct() + s.fine_all_pct() + s.binary_root_pct() + s.binary_all_pct()) / 4;
+    return s.fine_root_pct();
+  };
   const Data d = load_data(args);
+  const std::vector<Tree> binary_train = classes == 2 ? binary_labels(d.train) : std::vector<Tree>{};
+  const std::vector<Tree>& train_trees = classes == 2 ? binary_train : d.train;
   const Vocabulary vocab = Vocabulary::build(d.train, args.integer("min-count", 1));
   const Index dim = args.integer("dim", 1, 300), epochs = args.integer("epochs", 0),
               batch = args.integer("batch", 1, 100000);
   const auto seed = static_cast<std::uint64_t>(args.integer("seed"));
   recur::Rng rng(seed);
-  Net net(vocab.size(), dim, 5, rng);
+  Net net(vocab.size(), dim, classes, rng);
   net.reinitialize(rng, 0.5, 0.1);  // CoreNLP's ranges: 1-2 points more on the SST's all-nodes scores
   net.dropout = recur::Dropout<float>(args.number("dropout"));
+  net.tanh_leaves = args.has("tanh-leaves");
   const double word_dropout = args.number("word-dropout");
   if (!(word_dropout >= 0 && word_dropout < 1)) args.fail("--word-dropout must be in [0, 1)");
   // Sparse: AdaGrad and L2 visit only the minibatch's words (faster, lazy L2). Dense: every
@@ -193,7 +224,7 @@ int train(const recur::cli::Args& args) {
       std::vector<const Tree*> part;
       std::vector<std::vector<Index>> part_ids;
       for (std::size_t k = b; k < std::min(order.size(), b + static_cast<std::size_t>(batch)); ++k) {
-        part.push_back(&d.train[order[k]]);
+        part.push_back(&train_trees[order[k]]);
         part_ids.push_back(ids[order[k]]);
       }
       // The masks' generator follows from the seed and the step, so a resumed run draws the same.
@@ -218,19 +249,23 @@ int train(const recur::cli::Args& args) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     Net& judged = averaged ? averaged->model() : net;
     const auto dev = sentiment::evaluate(judged, d.dev, vocab);
-    if (dev.fine_root_pct() > best_dev) {
-      best_dev = dev.fine_root_pct();
+    const double judged_score = select_score(dev);
+    if (judged_score > best_dev) {
+      best_dev = judged_score;
       best = judged;
       best_epoch = epoch;
     }
     if (!args.quiet()) {
       const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf(
-          "epoch %3ld/%ld  loss %.4f  dev fine root %.1f all %.1f, binary root %.1f  %.0f trees/s  %.0f s, ETA %.0f "
+          "epoch %3ld/%ld  loss %.4f  dev fine root %.1f all %.1f, binary root %.1f all %.1f  %.0f trees/s  %.0f s, "
+          "ETA "
+          "%.0f "
           "s\n",
           static_cast<long>(epoch), static_cast<long>(epochs), loss_sum / static_cast<double>(batches),
-          dev.fine_root_pct(), dev.fine_all_pct(), dev.binary_root_pct(), static_cast<double>(d.train.size()) / secs,
-          total, total / static_cast<double>(epoch) * static_cast<double>(epochs - epoch));
+          dev.fine_root_pct(), dev.fine_all_pct(), dev.binary_root_pct(), dev.binary_all_pct(),
+          static_cast<double>(d.train.size()) / secs, total,
+          total / static_cast<double>(epoch) * static_cast<double>(epochs - epoch));
       std::fflush(stdout);
     }
     checkpoints.maybe_save(
@@ -239,7 +274,8 @@ int train(const recur::cli::Args& args) {
   if (epochs == 0) best = net;
   std::vector<std::vector<int>> predicted;
   const auto test = sentiment::evaluate(best, d.test, vocab, &predicted);
-  std::printf("\ntest (the model of epoch %ld, best dev fine root %.1f):\n", static_cast<long>(best_epoch), best_dev);
+  std::printf("\ntest (the model of epoch %ld, best dev %s %.1f):\n", static_cast<long>(best_epoch), select.c_str(),
+              best_dev);
   std::printf("  %-26s %8s %8s %8s %8s\n", "model", "fine", "fine", "binary", "binary");
   std::printf("  %-26s %8s %8s %8s %8s\n", "", "root", "all", "root", "all");
   print_scores(Composition<float>::name() == "rntn" ? "RNTN" : "RNN (plain recursive)", test);
@@ -254,10 +290,15 @@ int train(const recur::cli::Args& args) {
   if (args.has("save")) {
     std::string words;
     for (const auto& w : vocab.words()) words += w + "\n";
+    // The training dropout and the leaves' function are part of the net's description, so
+    // predict rebuilds them from here to load it.
     recur::save(best, args.str("save"),
                 {{"sentiment.vocabulary", words},
                  {"sentiment.composition", Composition<float>::name()},
-                 {"sentiment.dim", std::to_string(dim)}});
+                 {"sentiment.dim", std::to_string(dim)},
+                 {"sentiment.classes", std::to_string(classes)},
+                 {"sentiment.dropout", recur::cli::exact_text(best.dropout.p())},
+                 {"sentiment.leaves", best.tanh_leaves ? "tanh" : "word"}});
     std::printf("wrote %s\n", args.str("save").c_str());
   }
   return 0;
@@ -274,12 +315,26 @@ Tree right_branching(const std::vector<std::string>& words) {
   return recur::tree::parse(words.size() == 1 ? "(" + built + ")" : built, o, "sentence");
 }
 
+/// What predict needs to rebuild a saved net besides its vocabulary.
+struct SavedNet {
+  Index dim = 25, classes = 5;
+  double dropout = 0;
+  bool tanh_leaves = false;
+  /// Files saved before sentiment.dropout was written name a dropout in their description
+  /// that cannot be rebuilt; only their tensors' names and shapes are checked then.
+  bool check_architecture = true;
+};
+
 template <template <class> class Composition>
-int predict_with(const recur::safetensors::File& file, const Vocabulary& vocab, Index dim, const Tree& t) {
+int predict_with(const recur::safetensors::File& file, const Vocabulary& vocab, const SavedNet& saved, const Tree& t) {
   using Net = recur::tree::RecursiveNet<float, Composition>;
   recur::Rng rng(1);
-  Net net(vocab.size(), dim, 5, rng);
-  recur::load(net, file);
+  Net net(vocab.size(), saved.dim, saved.classes, rng);
+  net.dropout = recur::Dropout<float>(saved.dropout);
+  net.tanh_leaves = saved.tanh_leaves;
+  recur::LoadOptions options;
+  options.check_architecture = saved.check_architecture;
+  recur::load(net, file, options);
   typename Net::Trace tr;
   const auto p = recur::softmax(net.forward(Net::flatten({&t}, {vocab.ids(t)}), tr));
   // Word span of every node, then the nodes top-down with their depth.
@@ -290,7 +345,9 @@ int predict_with(const recur::safetensors::File& file, const Vocabulary& vocab, 
                                                  : std::make_pair(span[static_cast<std::size_t>(n.left)].first,
                                                                   span[static_cast<std::size_t>(n.right)].second);
   }
-  static const char* names[] = {"very negative", "negative", "neutral", "positive", "very positive"};
+  static const char* fine_names[] = {"very negative", "negative", "neutral", "positive", "very positive"};
+  static const char* binary_names[] = {"negative", "positive"};
+  const char* const* names = saved.classes == 2 ? binary_names : fine_names;
   std::vector<std::pair<Index, int>> todo{{t.root(), 0}};
   while (!todo.empty()) {
     const auto [i, depth] = todo.back();
@@ -332,9 +389,32 @@ int predict(const recur::cli::Args& args) {
     words.push_back(all.substr(b, e - b));
   }
   const Vocabulary vocab = Vocabulary::from_words(words, false);
+  SavedNet saved;
   const std::string dim_text = get("dim");
-  const long dim = std::strtol(dim_text.c_str(), nullptr, 10);
-  if (dim < 1 || dim > 300) throw recur::io_error(file.origin() + ": sentiment.dim '" + dim_text + "' is not a size");
+  saved.dim = std::strtol(dim_text.c_str(), nullptr, 10);
+  if (saved.dim < 1 || saved.dim > 300)
+    throw recur::io_error(file.origin() + ": sentiment.dim '" + dim_text + "' is not a size");
+  if (meta.count("sentiment.classes")) {
+    const std::string classes = get("classes");
+    if (classes != "2" && classes != "5")
+      throw recur::io_error(file.origin() + ": sentiment.classes '" + classes + "' is not 2 or 5");
+    saved.classes = classes == "2" ? 2 : 5;
+  }
+  if (meta.count("sentiment.dropout")) {
+    const std::string p = get("dropout");
+    char* end = nullptr;
+    saved.dropout = std::strtod(p.c_str(), &end);
+    if (p.empty() || *end != '\0' || !(saved.dropout >= 0 && saved.dropout < 1))
+      throw recur::io_error(file.origin() + ": sentiment.dropout '" + p + "' is not a probability");
+  } else {
+    saved.check_architecture = false;
+  }
+  if (meta.count("sentiment.leaves")) {
+    const std::string leaves = get("leaves");
+    if (leaves != "tanh" && leaves != "word")
+      throw recur::io_error(file.origin() + ": sentiment.leaves '" + leaves + "' is not tanh or word");
+    saved.tanh_leaves = leaves == "tanh";
+  }
   Tree t;
   if (text.find_first_not_of(" \t") == text.find('(')) {
     recur::tree::ReadOptions o;  // a treebank line (labels ignored), else plain brackets
@@ -350,8 +430,8 @@ int predict(const recur::cli::Args& args) {
     t = right_branching(recur::text::tokenize(text));
   }
   const std::string composition = get("composition");
-  if (composition == "rntn") return predict_with<recur::tree::TensorComposition>(file, vocab, dim, t);
-  if (composition == "rnn") return predict_with<recur::tree::PlainComposition>(file, vocab, dim, t);
+  if (composition == "rntn") return predict_with<recur::tree::TensorComposition>(file, vocab, saved, t);
+  if (composition == "rnn") return predict_with<recur::tree::PlainComposition>(file, vocab, saved, t);
   throw recur::io_error(file.origin() + ": unknown composition '" + composition + "'");
 }
 
@@ -375,6 +455,12 @@ int main(int argc, char** argv) {
   args.flag("sparse-words",
             "update and regularise only the word vectors of each minibatch (faster; lazy L2, less accurate)");
   args.option("dropout", "P", "dropout on the node vectors before the classifier, while training", "0.2");
+  args.option("classes", "K", "5: the treebank's five classes; 2: a binary model (neutral nodes unlabelled)", "5");
+  args.option("select", "S",
+              "keep the epoch with the best dev fine-root, fine-all, binary-root or mean score (auto: fine-root, "
+              "binary-root with --classes 2)",
+              "auto");
+  args.flag("tanh-leaves", "a leaf's vector is tanh(word vector), as in CoreNLP");
   args.option("word-dropout", "P", "training words become unknown with probability P", "0");
   args.option("average", "D",
               "validate and keep a moving average of the weights: decay min(D, (1+n)/(10+n)) at minibatch n (0: off)",

@@ -44,6 +44,9 @@ class RecursiveNet {
   /// Optional leaf features besides the word: a leaf's vector is its word's plus its tag's
   /// (e.g. part of speech). Absent unless the net is built with tag_vocabulary > 0.
   std::optional<Embedding<S>> tags;  // [d x T]
+  /// A leaf's vector is tanh(word vector) instead of the word vector itself, as in Stanford
+  /// CoreNLP's sentiment model: leaves then live in (-1, 1) like the parents composed from them.
+  bool tanh_leaves = false;
 
   /// The nodes of a forest, flattened: node j of the forest has children left[j], right[j]
   /// (forest indices, -1 at leaves) or the word id[j].
@@ -112,7 +115,7 @@ class RecursiveNet {
   std::string describe() const {
     return "RecursiveNet(" + Composition<S>::name() + ", vocabulary=" + std::to_string(vocabulary()) +
            ", dim=" + std::to_string(dim()) + ", classes=" + std::to_string(classes()) +
-           (tags ? ", tags=" + std::to_string(tags->vocabulary()) : "") +
+           (tags ? ", tags=" + std::to_string(tags->vocabulary()) : "") + (tanh_leaves ? ", leaves=tanh" : "") +
            (dropout.p() > 0 ? ", dropout=" + std::to_string(dropout.p()).substr(0, 4) : "") + ")";
   }
 
@@ -171,6 +174,7 @@ class RecursiveNet {
                               " is outside the tag vocabulary of " + std::to_string(tags->vocabulary()));
           tr.x.col(j) += tags->weight.col(tag);
         }
+        if (tanh_leaves) tr.x.col(j) = tr.x.col(j).array().tanh().matrix();
         continue;
       }
       if (f.left[u] >= j || f.right[u] >= j || f.right[u] < 0)
@@ -238,6 +242,7 @@ class RecursiveNet {
     composition.accumulate(c_all, dz_all);
     for (Index j = 0; j < N; ++j)
       if (f.left[static_cast<std::size_t>(j)] < 0) {
+        if (tanh_leaves) dx.col(j) = (dx.col(j).array() * (S(1) - tr.x.col(j).array().square())).matrix();
         embedding.add_gradient(f.id[static_cast<std::size_t>(j)], dx.col(j));
         if (tags) tags->add_gradient(f.tag[static_cast<std::size_t>(j)], dx.col(j));
       }
