@@ -12,7 +12,8 @@
 // length distribution (random bracketings, a 16,000-word vocabulary): counter trees_per_s;
 // train is forward, backpropagation through structure, L2 and an AdaGrad step per minibatch of 27
 // (every word vector updated, as recur-sentiment by default); train_sparse_words updates only the
-// minibatch's word vectors (Embedding::sparse_gradient, recur-sentiment --sparse-words).
+// minibatch's word vectors (Embedding::sparse_gradient, recur-sentiment --sparse-words);
+// train_sharded is recur-sentiment's trainer (two shards on --threads threads, dropout 0.2).
 // Parser cases: parser/cky[_beam8]/len:25/d:25: CKY decoding of a 25-word sentence (beam 2, 8).
 // Reference stream cases: rtneural_style_{lstm_fixed|lstm|gru_fixed}/stream/I:1/H:{H}: the same
 // loop through steps built the way RTNeural's Eigen backend builds them (rtneural_style.hpp).
@@ -27,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,7 @@
 #include <recur/train/regularization.hpp>
 #include <recur/tree/chart_parser.hpp>
 #include <recur/tree/recursive_net.hpp>
+#include <recur/tree/sharded_training.hpp>
 
 #include "stream_cases.hpp"
 
@@ -211,13 +214,18 @@ const Treebank& generated_treebank() {
   return bank;
 }
 
-void rntn(benchmark::State& st, bool train, bool sparse_words = false) {
+/// `sharded`: recur-sentiment's trainer, each minibatch cut into two shards run on up to
+/// --threads threads (the same results for any thread count), with its dropout 0.2.
+void rntn(benchmark::State& st, bool train, bool sparse_words = false, bool sharded = false) {
   const FlushDenormals flush;  // as recur-sentiment: L2 drives rare words' vectors into denormals
   using Net = tree::RecursiveNet<float>;
   const Treebank& bank = generated_treebank();
   Rng rng(1);
   Net net(16000, 25, 5, rng);
   net.embedding.sparse_gradient = sparse_words;
+  if (sharded) net.dropout = Dropout<float>(0.2);
+  std::optional<tree::ShardedTrainer<Net>> shards;
+  if (sharded) shards.emplace(net, Eigen::nbThreads(), 2);
   AdaGrad<float> opt(0.01f);
   Net::Trace tr;
   const std::size_t batch = train ? 27 : 256;
@@ -230,7 +238,11 @@ void rntn(benchmark::State& st, bool train, bool sparse_words = false) {
         ids.push_back(bank.ids[k]);
       }
       if (train) {
-        net.train_step(Net::flatten(part, ids), tr);
+        Rng masks(static_cast<std::uint64_t>(opt.steps()));
+        if (shards)
+          shards->step(net, part, ids, &masks);
+        else
+          net.train_step(Net::flatten(part, ids), tr);
         add_l2(net, 1e-4, "compose.");
         add_l2(net, 1e-5, "embedding.");
         opt.step(net);
@@ -260,6 +272,9 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   benchmark::RegisterBenchmark("rntn/train_sparse_words/d:25", [](benchmark::State& st) { rntn(st, true, true); })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("rntn/train_sharded/d:25", [](benchmark::State& st) { rntn(st, true, false, true); })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   benchmark::RegisterBenchmark("rntn/infer/d:25", [](benchmark::State& st) { rntn(st, false); })

@@ -200,6 +200,16 @@ int train(const recur::cli::Args& args) {
     recur::TrainingState state;
     checkpoints.check_average(average_decay);
     checkpoints.resume(net, opt, state, kept);
+    // The kept epoch's score and the leaves must mean what they meant when the run started.
+    auto saved = [&](const char* key, const char* before) {
+      return state.values.count(key) ? state.text(key) : std::string(before);  // older checkpoints
+    };
+    if (saved("select", "fine-root") != select)
+      throw recur::value_error(args.str("resume") + " was written with --select " + saved("select", "fine-root") +
+                               ", not " + select);
+    if (saved("leaves", "word") != (net.tanh_leaves ? "tanh" : "word"))
+      throw recur::value_error(args.str("resume") + " was written " + (net.tanh_leaves ? "without" : "with") +
+                               " --tanh-leaves");
     resumed = recur::cli::EpochPosition::of(state);
     rng.restore(resumed.rng);
     order = resumed.order_of(order.size());
@@ -218,9 +228,12 @@ int train(const recur::cli::Args& args) {
     long batches = continuing ? resumed.batches : 0;
     auto state_at = [&](Index at_epoch, std::size_t next, const std::string& generator,
                         const std::vector<std::size_t>& order_then) {
-      return recur::cli::EpochPosition{at_epoch, next,       generator,  loss_sum,     batches,
-                                       best_dev, best_epoch, order_then, average_decay}
-          .state();
+      auto state = recur::cli::EpochPosition{at_epoch, next,       generator,  loss_sum,     batches,
+                                             best_dev, best_epoch, order_then, average_decay}
+                       .state();
+      state.set("select", select);
+      state.set("leaves", std::string(net.tanh_leaves ? "tanh" : "word"));
+      return state;
     };
     for (std::size_t b = continuing ? resumed.next : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
       std::vector<const Tree*> part;
@@ -259,14 +272,13 @@ int train(const recur::cli::Args& args) {
     }
     if (!args.quiet()) {
       const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      char fine[48] = "-";  // a binary model has no fine-grained scores
+      if (dev.fine_all_n > 0)
+        std::snprintf(fine, sizeof fine, "%.1f all %.1f", dev.fine_root_pct(), dev.fine_all_pct());
       std::printf(
-          "epoch %3ld/%ld  loss %.4f  dev fine root %.1f all %.1f, binary root %.1f all %.1f  %.0f trees/s  %.0f s, "
-          "ETA "
-          "%.0f "
-          "s\n",
-          static_cast<long>(epoch), static_cast<long>(epochs), loss_sum / static_cast<double>(batches),
-          dev.fine_root_pct(), dev.fine_all_pct(), dev.binary_root_pct(), dev.binary_all_pct(),
-          static_cast<double>(d.train.size()) / secs, total,
+          "epoch %3ld/%ld  loss %.4f  dev fine root %s, binary root %.1f all %.1f  %.0f trees/s  %.0f s, ETA %.0f s\n",
+          static_cast<long>(epoch), static_cast<long>(epochs), loss_sum / static_cast<double>(batches), fine,
+          dev.binary_root_pct(), dev.binary_all_pct(), static_cast<double>(d.train.size()) / secs, total,
           total / static_cast<double>(epoch) * static_cast<double>(epochs - epoch));
       std::fflush(stdout);
     }
@@ -285,6 +297,9 @@ int train(const recur::cli::Args& args) {
 
   if (args.has("predictions")) {
     std::string out;
+    if (classes == 2)  // on the treebank's scale, so that any scorer of its labels reads them: 1 and 3
+      for (auto& labels : predicted)
+        for (auto& label : labels) label = label == 0 ? 1 : 3;
     for (std::size_t k = 0; k < d.test.size(); ++k) out += recur::tree::to_string(d.test[k], &predicted[k]) + "\n";
     recur::write_file_atomically(args.str("predictions"), out);
     std::printf("wrote %s\n", args.str("predictions").c_str());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "recur/recur.hpp"
+#include "recur/tree/sharded_training.hpp"
 
 namespace {
 
@@ -93,6 +94,37 @@ void check_cell(const char* name) {
 
 }  // namespace
 
+/// The sharded RNTN trainer (OpenMP team, two shards) on 2 threads against 1: the same loss
+/// and gradients, bit for bit, with dropout on.
+void check_sharded_trainer() {
+  using namespace recur;
+  using Net = tree::RecursiveNet<double>;
+  Rng rng(4);
+  Net net(8, 3, 5, rng);
+  net.dropout = Dropout<double>(0.3);
+  std::vector<tree::Tree> trees;
+  for (const char* t : {"(3 (2 (1 a) (4 b)) (0 (2 c) (3 (1 d) (2 e))))", "(4 (2 f) (0 g))", "(1 x)", "(2 (3 y) (1 z))"})
+    trees.push_back(tree::parse(t));
+  std::vector<std::vector<Index>> ids;
+  std::vector<const tree::Tree*> ptrs;
+  for (const auto& t : trees) {
+    std::vector<Index> v;
+    for (std::size_t w = 0; w < t.words.size(); ++w) v.push_back(static_cast<Index>((w * 3 + t.words.size()) % 8));
+    ids.push_back(v);
+    ptrs.push_back(&t);
+  }
+  auto run = [&](int threads) {
+    Net copy = net;
+    tree::ShardedTrainer<Net> trainer(copy, threads, 2);
+    Rng masks(7);
+    Outcome o;
+    o.values.push_back(trainer.step(copy, ptrs, ids, &masks));
+    copy.for_each_param([&](Param<double>& p) { o.add(p.grad); });
+    return o.values;
+  };
+  expect(run(2) == run(1), "sharded RNTN trainer: 2 threads give 1 thread's loss and gradients bit for bit");
+}
+
 int main() {
   // The slices really run on two threads (otherwise the checks below would prove nothing).
   Eigen::setNbThreads(2);
@@ -123,6 +155,38 @@ int main() {
     rethrown = std::string(e.what()) == "slice 1 failed";
   }
   expect(rethrown && finished == 1, "an exception in one slice reaches the caller after the others finish");
+
+  // The tree trainers' loop: every piece once, on an OpenMP team, with products inside it
+  // kept on their own thread (from plain threads each product started a team of its own).
+  {
+    std::vector<int> calls(5, 0);
+    std::set<int> team;
+    bool products_single = true;
+    recur::detail::parallel_for(calls.size(), 2, [&](std::size_t k) {
+#pragma omp critical
+      {
+        ++calls[k];
+        team.insert(omp_get_thread_num());
+        products_single = products_single && ColumnSlices::available_threads() == 1;
+      }
+    });
+    expect(calls == std::vector<int>(5, 1) && team.size() == 2 && products_single,
+           "parallel_for: 5 pieces once each on 2 OpenMP threads, products inside on one thread");
+    int done = 0;
+    bool caught = false;
+    try {
+      recur::detail::parallel_for(4, 2, [&](std::size_t k) {
+        if (k == 0) throw recur::value_error("piece 0 failed");
+#pragma omp atomic
+        ++done;
+      });
+    } catch (const recur::value_error& e) {
+      caught = std::string(e.what()) == "piece 0 failed";
+    }
+    // Thread 0 has pieces 0 and 2 and stops at 0; thread 1 runs 1 and 3.
+    expect(caught && done == 2, "parallel_for: an exception reaches the caller after the other thread's pieces ran");
+  }
+  check_sharded_trainer();
 
   check_cell<recur::Elman<float>>("elman float");
   check_cell<recur::LSTM<float>>("lstm float");

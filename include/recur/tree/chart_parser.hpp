@@ -15,11 +15,11 @@
 #include <numeric>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "recur/core/error.hpp"
+#include "recur/core/parallel_for.hpp"
 #include "recur/train/loss.hpp"
 #include "recur/tree/recursive_net.hpp"
 #include "recur/tree/tree.hpp"
@@ -294,25 +294,10 @@ class ChartParser {
     return pair_loss(pairs, true, label_weight);
   }
 
-  /// body(k) for k in [0, n) on up to `threads` threads (k strided over them); rethrows the
-  /// first exception.
+  /// body(k) for k in [0, n) on up to `threads` threads; rethrows the first exception.
   template <class Body>
   static void parallel_for(std::size_t n, int threads, Body&& body) {
-    const std::size_t t = static_cast<std::size_t>(std::max(1, std::min<int>(threads, static_cast<int>(n))));
-    std::vector<std::exception_ptr> failed(t);
-    auto work = [&](std::size_t w) {
-      try {
-        for (std::size_t k = w; k < n; k += t) body(k);
-      } catch (...) {
-        failed[w] = std::current_exception();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t w = 1; w < t; ++w) pool.emplace_back(work, w);
-    work(0);
-    for (auto& th : pool) th.join();
-    for (auto& e : failed)
-      if (e) std::rethrow_exception(e);
+    recur::detail::parallel_for(n, threads, body);
   }
 
  private:
@@ -360,6 +345,7 @@ class ChartParser {
                             " is outside the tag vocabulary");
         pool.col(i) += net.tags->weight.col(tag);
       }
+      if (net.tanh_leaves) pool.col(i) = pool.col(i).array().tanh().matrix();  // as the net's forward
     }
   }
 

@@ -9,10 +9,9 @@
 #pragma once
 
 #include <algorithm>
-#include <exception>
-#include <thread>
 #include <vector>
 
+#include "recur/core/parallel_for.hpp"
 #include "recur/core/param.hpp"
 #include "recur/train/loss.hpp"
 #include "recur/tree/recursive_net.hpp"
@@ -63,6 +62,7 @@ class ShardedTrainer {
       take_parameters(w, net, used[k]);
       auto& tr = traces_[k];
       w.dropout = net.dropout;
+      w.tanh_leaves = net.tanh_leaves;
       const auto& logits = w.forward(Net::flatten(part, part_ids), tr, shard_rng.empty() ? nullptr : &shard_rng[k]);
       auto l = softmax_cross_entropy(logits, tr.forest.labels);
       Index count = 0;
@@ -72,23 +72,12 @@ class ShardedTrainer {
       w.backward(tr, l.grad);
       loss[k] = static_cast<double>(l.value) * static_cast<double>(share);
     };
-    std::vector<std::exception_ptr> failed(static_cast<std::size_t>(threads_));
-    auto worker = [&](int t) {
-      try {
-        for (std::size_t k = static_cast<std::size_t>(t); k < K; k += static_cast<std::size_t>(threads_)) run(k);
-      } catch (...) {
-        failed[static_cast<std::size_t>(t)] = std::current_exception();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads_; ++t) pool.emplace_back(worker, t);
-    worker(0);
-    for (auto& th : pool) th.join();
-    for (auto& e : failed)
-      if (e) {
-        for (std::size_t k = 0; k < K; ++k) zero_grad(workers_[k]);  // leave the workers clean
-        std::rethrow_exception(e);
-      }
+    try {
+      recur::detail::parallel_for(K, threads_, run);
+    } catch (...) {
+      for (std::size_t k = 0; k < K; ++k) zero_grad(workers_[k]);  // leave the workers clean
+      throw;
+    }
 
     double total = 0;
     for (std::size_t k = 0; k < K; ++k) {  // in shard order: the same sums for any thread count
