@@ -238,11 +238,12 @@ void rntn(benchmark::State& st, bool train, bool sparse_words = false, bool shar
         ids.push_back(bank.ids[k]);
       }
       if (train) {
-        Rng masks(static_cast<std::uint64_t>(opt.steps()));
-        if (shards)
+        if (shards) {
+          Rng masks(static_cast<std::uint64_t>(opt.steps()));
           shards->step(net, part, ids, &masks);
-        else
+        } else {
           net.train_step(Net::flatten(part, ids), tr);
+        }
         add_l2(net, 1e-4, "compose.");
         add_l2(net, 1e-5, "embedding.");
         opt.step(net);

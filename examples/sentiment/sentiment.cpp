@@ -87,6 +87,9 @@ void print_scores(const char* name, const sentiment::Scores& s) {
                 s.binary_all_pct());
 }
 
+/// How model files and checkpoints name a net's leaves (RecursiveNet::tanh_leaves).
+const char* leaves_name(bool tanh_leaves) { return tanh_leaves ? "tanh" : "word"; }
+
 /// The training trees of a binary model: 0-1 negative (0), 3-4 positive (1), neutral nodes
 /// unlabelled (they are still composed, and their parents still learn from them).
 std::vector<Tree> binary_labels(std::vector<Tree> trees) {
@@ -207,7 +210,7 @@ int train(const recur::cli::Args& args) {
     if (saved("select", "fine-root") != select)
       throw recur::value_error(args.str("resume") + " was written with --select " + saved("select", "fine-root") +
                                ", not " + select);
-    if (saved("leaves", "word") != (net.tanh_leaves ? "tanh" : "word"))
+    if (saved("leaves", "word") != leaves_name(net.tanh_leaves))
       throw recur::value_error(args.str("resume") + " was written " + (net.tanh_leaves ? "without" : "with") +
                                " --tanh-leaves");
     resumed = recur::cli::EpochPosition::of(state);
@@ -232,7 +235,7 @@ int train(const recur::cli::Args& args) {
                                              best_dev, best_epoch, order_then, average_decay}
                        .state();
       state.set("select", select);
-      state.set("leaves", std::string(net.tanh_leaves ? "tanh" : "word"));
+      state.set("leaves", std::string(leaves_name(net.tanh_leaves)));
       return state;
     };
     for (std::size_t b = continuing ? resumed.next : 0; b < order.size(); b += static_cast<std::size_t>(batch)) {
@@ -315,7 +318,7 @@ int train(const recur::cli::Args& args) {
                  {"sentiment.dim", std::to_string(dim)},
                  {"sentiment.classes", std::to_string(classes)},
                  {"sentiment.dropout", recur::cli::exact_text(best.dropout.p())},
-                 {"sentiment.leaves", best.tanh_leaves ? "tanh" : "word"}});
+                 {"sentiment.leaves", leaves_name(best.tanh_leaves)}});
     std::printf("wrote %s\n", args.str("save").c_str());
   }
   return 0;
@@ -428,9 +431,9 @@ int predict(const recur::cli::Args& args) {
   }
   if (meta.count("sentiment.leaves")) {
     const std::string leaves = get("leaves");
-    if (leaves != "tanh" && leaves != "word")
+    if (leaves != leaves_name(true) && leaves != leaves_name(false))
       throw recur::io_error(file.origin() + ": sentiment.leaves '" + leaves + "' is not tanh or word");
-    saved.tanh_leaves = leaves == "tanh";
+    saved.tanh_leaves = leaves == leaves_name(true);
   }
   Tree t;
   if (text.find_first_not_of(" \t") == text.find('(')) {

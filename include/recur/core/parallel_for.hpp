@@ -5,8 +5,8 @@
 // recur's column slices start their own OpenMP team unless they already run inside one. From
 // plain std::threads each piece would start a team of Eigen::nbThreads() threads: with two
 // shards on two cores, four busy threads, and OpenMP's spinning waits made a sharded RNTN step
-// 30-40x slower (recur_bench rntn/train_sharded/d:25 at --threads 2: 280 against 9,400 trees/s
-// at --threads 1). Inside this loop's team every product runs on its own thread.
+// about 30x slower (recur_bench rntn/train_sharded/d:25 at --threads 2: 280 trees/s, against
+// 9,000-9,500 at --threads 1). Inside this loop's team every product runs on its own thread.
 #pragma once
 
 #include <algorithm>
